@@ -1,0 +1,33 @@
+@{
+    RootModule             = 'PSCodeArtifact.PowerShell.dll'
+    # Stamped by build.ps1 from Directory.Build.props (VersionPrefix), the one version source.
+    ModuleVersion          = '0.0.0'
+    GUID                   = '5d0f3a0e-8a4b-4c1e-9a53-6f2f1d7f3c41'
+    Author                 = 'PSCodeArtifact contributors'
+    CompanyName            = 'PSCodeArtifact'
+    Copyright              = '(c) PSCodeArtifact contributors. MIT License.'
+    Description            = 'A self-hosted AWS CodeArtifact: domains, repositories, packages and an endpoint for npm, PyPI, Maven and NuGet, on an embedded encrypted store.'
+    PowerShellVersion      = '7.6'
+    CompatiblePSEditions   = @('Core')
+    FormatsToProcess       = @('PSCodeArtifact.Format.ps1xml')
+    TypesToProcess         = @('PSCodeArtifact.Types.ps1xml')
+    CmdletsToExport        = @(
+        'New-CaDomain'
+        'Get-CaDomain'
+        'Remove-CaDomain'
+        'New-CaRepository'
+        'Get-CaRepository'
+        'Set-CaRepository'
+        'Remove-CaRepository'
+    )
+    FunctionsToExport      = @()
+    VariablesToExport      = @()
+    AliasesToExport        = @()
+    PrivateData            = @{
+        PSData = @{
+            Tags       = @('CodeArtifact', 'PackageRegistry', 'npm', 'PyPI', 'Maven', 'NuGet', 'Linux', 'Windows', 'MacOS')
+            LicenseUri = ''
+            ProjectUri = ''
+        }
+    }
+}

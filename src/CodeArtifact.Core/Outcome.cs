@@ -1,0 +1,56 @@
+namespace PSCodeArtifact.Core;
+
+/// <summary>How an expected failure is classified; the cmdlets and the endpoint each map it to their own terms.</summary>
+public enum FailureKind
+{
+    Invalid,
+    NotFound,
+    AlreadyExists,
+    Conflict,
+    LimitExceeded,
+    AccessDenied,
+}
+
+/// <summary>An expected failure: a stable PascalCase code, its kind, a message for people and the offending target.</summary>
+public sealed record Failure(string Code, FailureKind Kind, string Message, string? Target = null);
+
+/// <summary>The result of a core operation: a value, or an expected failure. Exceptions are for the unexpected.</summary>
+public readonly struct Outcome<T>
+{
+    private Outcome(T? value, Failure? failure)
+    {
+        Value = value;
+        Failure = failure;
+    }
+
+    public T? Value { get; }
+
+    public Failure? Failure { get; }
+
+    public bool Succeeded => Failure is null;
+
+    public static implicit operator Outcome<T>(T value) => new(value, null);
+
+    public static implicit operator Outcome<T>(Failure failure) => new(default, failure);
+}
+
+/// <summary>The stable failure codes. They become ErrorRecord ids and HTTP error bodies, so never rename one.</summary>
+public static class ErrorCodes
+{
+    public const string InvalidDomainName = nameof(InvalidDomainName);
+    public const string DomainNotFound = nameof(DomainNotFound);
+    public const string DomainAlreadyExists = nameof(DomainAlreadyExists);
+    public const string DomainNotEmpty = nameof(DomainNotEmpty);
+    public const string InvalidRepositoryName = nameof(InvalidRepositoryName);
+    public const string RepositoryNotFound = nameof(RepositoryNotFound);
+    public const string RepositoryAlreadyExists = nameof(RepositoryAlreadyExists);
+    public const string RepositoryIsUpstream = nameof(RepositoryIsUpstream);
+    public const string TooManyRepositories = nameof(TooManyRepositories);
+    public const string InvalidDescription = nameof(InvalidDescription);
+    public const string InvalidTag = nameof(InvalidTag);
+    public const string UpstreamNotFound = nameof(UpstreamNotFound);
+    public const string TooManyUpstreams = nameof(TooManyUpstreams);
+    public const string DuplicateUpstream = nameof(DuplicateUpstream);
+    public const string UpstreamCycle = nameof(UpstreamCycle);
+    public const string DigestMismatch = nameof(DigestMismatch);
+}

@@ -1,0 +1,155 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using PSCodeArtifact.Core.Storage;
+
+namespace PSCodeArtifact.Core.Services;
+
+/// <summary>Domains: the scope of encryption, deduplication and repositories.</summary>
+public sealed class DomainService
+{
+    internal const string TagResource = "domain";
+    private readonly CaStore _store;
+
+    internal DomainService(CaStore store)
+    {
+        _store = store;
+    }
+
+    public Outcome<DomainInfo> Create(string name, IReadOnlyDictionary<string, string>? tags = null)
+    {
+        if ((Names.CheckDomain(name) ?? Names.CheckTags(tags)) is { } invalid) return invalid;
+
+        var dataKey = RandomNumberGenerator.GetBytes(32);
+        byte[] wrapped;
+        try
+        {
+            wrapped = _store.Keys.Wrap(dataKey, WrapContext(name));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+
+        using var connection = _store.Catalog.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        long id;
+        try
+        {
+            id = Sql.Scalar<long>(connection, """
+                INSERT INTO domains (name, status, created_time, key_provider, key_id, wrapped_key)
+                VALUES ($name, 'Active', $now, $provider, $keyId, $wrapped) RETURNING id;
+                """, transaction,
+                ("$name", name), ("$now", Sql.Now()), ("$provider", _store.Keys.Name), ("$keyId", _store.Keys.CurrentKeyId), ("$wrapped", wrapped));
+        }
+        catch (SqliteException e) when (Sql.IsUniqueViolation(e))
+        {
+            return AlreadyExists(name);
+        }
+        Sql.SetTags(connection, transaction, TagResource, id, tags);
+        transaction.Commit();
+        return Read(connection, name)!;
+    }
+
+    /// <summary>Every domain, ordered by name.</summary>
+    public IReadOnlyList<DomainInfo> List()
+    {
+        using var connection = _store.Catalog.Open();
+        return Query(connection, null);
+    }
+
+    public Outcome<DomainInfo> Get(string name)
+    {
+        using var connection = _store.Catalog.Open();
+        return Read(connection, name) is { } domain ? domain : NotFound(name);
+    }
+
+    /// <summary>
+    /// Removes a domain: refused while it has repositories unless <paramref name="force"/>. Its data key is destroyed
+    /// (the row is securely deleted and the WAL checkpointed) and then its blobs are deleted.
+    /// </summary>
+    public Outcome<DomainInfo> Remove(string name, bool force)
+    {
+        DomainInfo removed;
+        using (var connection = _store.Catalog.Open())
+        using (var transaction = connection.BeginTransaction(deferred: false))
+        {
+            if (Read(connection, name, transaction) is not { } domain) return NotFound(name);
+            if (domain.RepositoryCount > 0 && !force)
+            {
+                return new Failure(ErrorCodes.DomainNotEmpty, FailureKind.Conflict,
+                    $"The domain '{name}' still has {domain.RepositoryCount} repositories. Remove them first, or use -Force to remove them with the domain.",
+                    name);
+            }
+            var id = Id(connection, name, transaction)!.Value;
+            const string Repositories = "SELECT id FROM repositories WHERE domain_id = $id";
+            Sql.Execute(connection, $"DELETE FROM repository_upstreams WHERE repository_id IN ({Repositories});", transaction, ("$id", id));
+            Sql.Execute(connection, $"DELETE FROM tags WHERE resource_type = '{RepositoryService.TagResource}' AND resource_id IN ({Repositories});", transaction, ("$id", id));
+            Sql.Execute(connection, "DELETE FROM repositories WHERE domain_id = $id;", transaction, ("$id", id));
+            Sql.Execute(connection, "DELETE FROM blobs WHERE domain_id = $id;", transaction, ("$id", id));
+            Sql.DeleteTags(connection, transaction, TagResource, id);
+            Sql.Execute(connection, "DELETE FROM domains WHERE id = $id;", transaction, ("$id", id));
+            transaction.Commit();
+            removed = domain;
+        }
+        _store.Catalog.Checkpoint();
+        _store.Blobs.DeleteDomain(name);
+        return removed;
+    }
+
+    /// <summary>Unwraps the domain's data key for blob encryption. Dispose the result when done.</summary>
+    public Outcome<DomainKey> GetKey(string name)
+    {
+        using var connection = _store.Catalog.Open();
+        using var command = Sql.Command(connection, "SELECT key_id, wrapped_key FROM domains WHERE name = $name;", null, ("$name", name));
+        using var reader = command.ExecuteReader();
+        if (!reader.Read()) return NotFound(name);
+        var keyId = reader.GetString(0);
+        var wrapped = (byte[])reader.GetValue(1);
+        return new DomainKey(name, _store.Keys.Unwrap(keyId, wrapped, WrapContext(name)));
+    }
+
+    internal static long? Id(SqliteConnection connection, string name, SqliteTransaction? transaction = null) =>
+        Sql.Scalar<long?>(connection, "SELECT id FROM domains WHERE name = $name;", transaction, ("$name", name));
+
+    internal static Failure NotFound(string name) =>
+        new(ErrorCodes.DomainNotFound, FailureKind.NotFound, $"The domain '{name}' does not exist.", name);
+
+    private static Failure AlreadyExists(string name) =>
+        new(ErrorCodes.DomainAlreadyExists, FailureKind.AlreadyExists, $"The domain '{name}' already exists.", name);
+
+    private static byte[] WrapContext(string name) => Encoding.UTF8.GetBytes("PSCodeArtifact domain key:" + name);
+
+    private static DomainInfo? Read(SqliteConnection connection, string name, SqliteTransaction? transaction = null) =>
+        Query(connection, name, transaction).FirstOrDefault();
+
+    private static List<DomainInfo> Query(SqliteConnection connection, string? name, SqliteTransaction? transaction = null)
+    {
+        using var command = Sql.Command(connection, $"""
+            SELECT d.id, d.name, d.status, d.created_time, d.key_provider, d.key_id,
+                   (SELECT COUNT(*) FROM repositories r WHERE r.domain_id = d.id),
+                   (SELECT COALESCE(SUM(b.size), 0) FROM blobs b WHERE b.domain_id = d.id)
+            FROM domains d {(name is null ? "" : "WHERE d.name = $name")} ORDER BY d.name;
+            """, transaction, ("$name", name));
+        var rows = new List<(long Id, string Name, string Status, long Created, string Key, int Repositories, long Size)>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3),
+                    $"{reader.GetString(4)}:{reader.GetString(5)}", reader.GetInt32(6), reader.GetInt64(7)));
+            }
+        }
+        return rows.Select(r => new DomainInfo
+        {
+            Name = r.Name,
+            Status = r.Status,
+            CreatedTime = Sql.Time(r.Created),
+            EncryptionKey = r.Key,
+            RepositoryCount = r.Repositories,
+            AssetSizeBytes = r.Size,
+            Tags = Sql.Tags(connection, TagResource, r.Id, transaction),
+            Arn = Arns.Domain(r.Name),
+        }).ToList();
+    }
+}

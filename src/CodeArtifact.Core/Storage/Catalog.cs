@@ -1,0 +1,135 @@
+using Microsoft.Data.Sqlite;
+
+namespace PSCodeArtifact.Core.Storage;
+
+/// <summary>
+/// The SQLite catalog: every piece of metadata the store indexes. WAL mode so an endpoint and an admin prompt
+/// (separate processes) read and write one store at once; write transactions are IMMEDIATE so writers queue
+/// on the busy timeout instead of failing on a lock upgrade.
+/// </summary>
+public sealed class Catalog
+{
+    private readonly string _connectionString;
+
+    public Catalog(string databasePath)
+    {
+        DatabasePath = databasePath;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = databasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+            ForeignKeys = true,
+        }.ToString();
+    }
+
+    public string DatabasePath { get; }
+
+    /// <summary>The schema version this build writes; <see cref="Migrate"/> brings older catalogs up to it.</summary>
+    public static int SchemaVersion => Migrations.Length;
+
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        // secure_delete zeroes freed pages, so a removed domain's wrapped data key does not linger in the file.
+        Execute(connection, "PRAGMA busy_timeout = 30000; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;");
+        return connection;
+    }
+
+    /// <summary>Creates the catalog or applies the forward migrations it lacks. Safe to run from several processes at once.</summary>
+    public void Migrate()
+    {
+        using var connection = Open();
+        Execute(connection, "PRAGMA journal_mode = WAL;");
+        if (UserVersion(connection) >= SchemaVersion) return;
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var version = UserVersion(connection);
+        if (version > SchemaVersion)
+        {
+            throw new InvalidOperationException(
+                $"The catalog '{DatabasePath}' has schema version {version}, newer than this module's {SchemaVersion}. Update the module.");
+        }
+        for (var i = version; i < SchemaVersion; i++)
+        {
+            Execute(connection, Migrations[i], transaction);
+        }
+        Execute(connection, $"PRAGMA user_version = {SchemaVersion};", transaction);
+        transaction.Commit();
+    }
+
+    /// <summary>Moves committed pages from the WAL into the database and truncates the WAL (after destroying a key).</summary>
+    public void Checkpoint()
+    {
+        using var connection = Open();
+        Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
+    }
+
+    internal static int UserVersion(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA user_version;";
+        return Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    internal static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    // Forward-only; never edit a shipped entry, append a new one. Keep the SQL portable (PostgreSQL later).
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE domains (
+            id            INTEGER PRIMARY KEY,
+            name          TEXT    NOT NULL UNIQUE,
+            status        TEXT    NOT NULL,
+            created_time  INTEGER NOT NULL,
+            key_provider  TEXT    NOT NULL,
+            key_id        TEXT    NOT NULL,
+            wrapped_key   BLOB    NOT NULL
+        );
+        CREATE TABLE repositories (
+            id            INTEGER PRIMARY KEY,
+            domain_id     INTEGER NOT NULL REFERENCES domains(id),
+            name          TEXT    NOT NULL,
+            name_key      TEXT    NOT NULL,
+            description   TEXT    NOT NULL DEFAULT '',
+            created_time  INTEGER NOT NULL,
+            UNIQUE (domain_id, name_key)
+        );
+        CREATE TABLE repository_upstreams (
+            repository_id INTEGER NOT NULL REFERENCES repositories(id),
+            position      INTEGER NOT NULL,
+            upstream_id   INTEGER NOT NULL REFERENCES repositories(id),
+            PRIMARY KEY (repository_id, position),
+            UNIQUE (repository_id, upstream_id)
+        );
+        CREATE INDEX ix_repository_upstreams_upstream ON repository_upstreams (upstream_id);
+        CREATE TABLE tags (
+            resource_type TEXT    NOT NULL,
+            resource_id   INTEGER NOT NULL,
+            tag_key       TEXT    NOT NULL,
+            tag_value     TEXT    NOT NULL,
+            PRIMARY KEY (resource_type, resource_id, tag_key)
+        );
+        CREATE TABLE blobs (
+            domain_id     INTEGER NOT NULL REFERENCES domains(id),
+            sha256        TEXT    NOT NULL,
+            sha1          TEXT    NOT NULL,
+            md5           TEXT    NOT NULL,
+            sha512        TEXT    NOT NULL,
+            size          INTEGER NOT NULL,
+            ref_count     INTEGER NOT NULL,
+            created_time  INTEGER NOT NULL,
+            PRIMARY KEY (domain_id, sha256)
+        );
+        """,
+    ];
+}

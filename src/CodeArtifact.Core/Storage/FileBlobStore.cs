@@ -1,0 +1,222 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using PSCodeArtifact.Core.Crypto;
+
+namespace PSCodeArtifact.Core.Storage;
+
+/// <summary>
+/// Blobs as files: <c>blobs/&lt;domain&gt;/&lt;xx&gt;/&lt;address&gt;</c>, staged in <c>tmp/</c> on the same file system,
+/// encrypted with <see cref="StreamingAeadEncryptor"/>, fsynced, then renamed into place.
+/// </summary>
+public sealed class FileBlobStore : IBlobStore
+{
+    private const int CopyBufferSize = 128 * 1024;
+    private readonly string _blobRoot;
+    private readonly string _stagingRoot;
+
+    public FileBlobStore(string blobRoot, string stagingRoot)
+    {
+        _blobRoot = Path.GetFullPath(blobRoot);
+        _stagingRoot = Path.GetFullPath(stagingRoot);
+        Directory.CreateDirectory(_blobRoot);
+        Directory.CreateDirectory(_stagingRoot);
+    }
+
+    public async Task<Outcome<BlobPutResult>> PutAsync(DomainKey domain, Stream content, ExpectedDigests? expected, CancellationToken cancellationToken)
+    {
+        var staging = Path.Combine(_stagingRoot, $"{Guid.NewGuid():N}.blob");
+        try
+        {
+            BlobDigests digests;
+            var options = new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.None,
+                Options = FileOptions.Asynchronous,
+                BufferSize = 0,
+            };
+            await using (var file = new FileStream(staging, options))
+            {
+                using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                using var sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+                using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+                using var sha512 = IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
+                await using var encryptor = new StreamingAeadEncryptor(file, domain.Key, domain.Context, leaveOpen: true);
+                var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+                long size = 0;
+                try
+                {
+                    int read;
+                    while ((read = await content.ReadAsync(buffer.AsMemory(0, CopyBufferSize), cancellationToken)) > 0)
+                    {
+                        var chunk = buffer.AsSpan(0, read);
+                        sha256.AppendData(chunk);
+                        sha1.AppendData(chunk);
+                        md5.AppendData(chunk);
+                        sha512.AppendData(chunk);
+                        await encryptor.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                        size += read;
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+                var sha256Bytes = sha256.GetHashAndReset();
+                digests = new BlobDigests(
+                    Convert.ToHexStringLower(sha256Bytes),
+                    Convert.ToHexStringLower(sha1.GetHashAndReset()),
+                    Convert.ToHexStringLower(md5.GetHashAndReset()),
+                    Convert.ToHexStringLower(sha512.GetHashAndReset()),
+                    size);
+                var mismatch = Verify(digests, expected);
+                if (mismatch is not null) return mismatch;
+                await encryptor.FinishAsync(sha256Bytes, cancellationToken);
+                await file.FlushAsync(cancellationToken);
+                file.Flush(flushToDisk: true);
+            }
+
+            var final = PathFor(domain.Domain, domain.Address(digests.Sha256));
+            if (File.Exists(final)) return new BlobPutResult(digests, AlreadyExisted: true);
+            Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+            try
+            {
+                File.Move(staging, final, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(final))
+            {
+                // A concurrent upload of the same bytes won the rename; its file is equivalent.
+                return new BlobPutResult(digests, AlreadyExisted: true);
+            }
+            return new BlobPutResult(digests, AlreadyExisted: false);
+        }
+        finally
+        {
+            TryDelete(staging);
+        }
+    }
+
+    public async Task<Stream> OpenReadAsync(DomainKey domain, string sha256, CancellationToken cancellationToken)
+    {
+        var path = PathFor(domain.Domain, domain.Address(CheckSha256(sha256)));
+        var file = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.Open,
+            Access = FileAccess.Read,
+            Share = FileShare.Read | FileShare.Delete,
+            Options = FileOptions.Asynchronous | FileOptions.RandomAccess,
+            BufferSize = 0,
+        });
+        try
+        {
+            return await StreamingAeadDecryptor.OpenAsync(file, domain.KeyMemory, domain.Context, Convert.FromHexString(sha256), leaveOpen: false, cancellationToken);
+        }
+        catch
+        {
+            await file.DisposeAsync();
+            throw;
+        }
+    }
+
+    public Task<bool> ExistsAsync(DomainKey domain, string sha256, CancellationToken cancellationToken) =>
+        Task.FromResult(File.Exists(PathFor(domain.Domain, domain.Address(CheckSha256(sha256)))));
+
+    public Task DeleteAsync(DomainKey domain, string sha256, CancellationToken cancellationToken)
+    {
+        TryDelete(PathFor(domain.Domain, domain.Address(CheckSha256(sha256))));
+        return Task.CompletedTask;
+    }
+
+    public string GetAddress(DomainKey domain, string sha256) => domain.Address(CheckSha256(sha256));
+
+    public IEnumerable<string> ListAddresses(string domain)
+    {
+        var folder = DomainFolder(domain);
+        if (!Directory.Exists(folder)) yield break;
+        foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
+        {
+            yield return Path.GetFileName(file);
+        }
+    }
+
+    public void DeleteAddress(string domain, string address) => TryDelete(PathFor(domain, address));
+
+    public bool IsYoungerThan(string domain, string address, TimeSpan age) =>
+        File.GetLastWriteTimeUtc(PathFor(domain, address)) > DateTime.UtcNow - age;
+
+    public IEnumerable<string> ListDomains() =>
+        Directory.Exists(_blobRoot)
+            ? Directory.EnumerateDirectories(_blobRoot).Select(d => Path.GetFileName(d)!)
+            : [];
+
+    public void DeleteDomain(string domain)
+    {
+        var folder = DomainFolder(domain);
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+    }
+
+    public int RemoveStaleStaging(TimeSpan olderThan)
+    {
+        var removed = 0;
+        var cutoff = DateTime.UtcNow - olderThan;
+        foreach (var file in Directory.EnumerateFiles(_stagingRoot))
+        {
+            if (File.GetLastWriteTimeUtc(file) < cutoff && TryDelete(file)) removed++;
+        }
+        return removed;
+    }
+
+    private static Failure? Verify(BlobDigests actual, ExpectedDigests? expected)
+    {
+        if (expected is null) return null;
+        return Check("SHA-256", expected.Sha256, actual.Sha256)
+            ?? Check("SHA-1", expected.Sha1, actual.Sha1)
+            ?? Check("MD5", expected.Md5, actual.Md5)
+            ?? Check("SHA-512", expected.Sha512, actual.Sha512);
+
+        static Failure? Check(string algorithm, string? wanted, string got) =>
+            wanted is null || string.Equals(wanted, got, StringComparison.OrdinalIgnoreCase)
+                ? null
+                : new Failure(ErrorCodes.DigestMismatch, FailureKind.Invalid,
+                    $"The content's {algorithm} is {got}, but {wanted} was expected; nothing was stored.");
+    }
+
+    private string DomainFolder(string domain)
+    {
+        if (Names.CheckDomain(domain) is not null) throw new ArgumentException($"'{domain}' is not a domain name.", nameof(domain));
+        return Path.Combine(_blobRoot, domain);
+    }
+
+    private string PathFor(string domain, string address)
+    {
+        // Addresses are 64 hex digits, so a name can never climb out of the domain folder.
+        if (address.Length != 64 || !address.All(char.IsAsciiHexDigitLower))
+        {
+            throw new ArgumentException($"'{address}' is not a blob address.", nameof(address));
+        }
+        return Path.Combine(DomainFolder(domain), address[..2], address);
+    }
+
+    private static string CheckSha256(string sha256) =>
+        sha256.Length == 64 && sha256.All(char.IsAsciiHexDigit)
+            ? sha256.ToLowerInvariant()
+            : throw new ArgumentException($"'{sha256}' is not a SHA-256 digest.", nameof(sha256));
+
+    private static bool TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}

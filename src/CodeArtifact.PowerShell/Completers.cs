@@ -1,0 +1,48 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using PSCodeArtifact.Core;
+
+namespace PSCodeArtifact.PowerShell;
+
+/// <summary>Completes domain names from the current store.</summary>
+public sealed class DomainNameCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        Completion.Safe(() => CaStore.Open().Domains.List().Select(d => d.Name), wordToComplete);
+}
+
+/// <summary>Completes repository names of the domain given by <c>-Domain</c> (or of every domain).</summary>
+public sealed class RepositoryNameCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var domain = fakeBoundParameters.Contains("Domain") ? fakeBoundParameters["Domain"]?.ToString() : null;
+        return Completion.Safe(() =>
+        {
+            var repositories = CaStore.Open().Repositories.List(string.IsNullOrEmpty(domain) ? null : domain);
+            return repositories.Succeeded ? repositories.Value!.Select(r => r.Name).Distinct(StringComparer.OrdinalIgnoreCase) : [];
+        }, wordToComplete);
+    }
+}
+
+internal static class Completion
+{
+    public static IEnumerable<CompletionResult> Safe(Func<IEnumerable<string>> names, string wordToComplete)
+    {
+        var prefix = (wordToComplete ?? "").Trim('\'', '"');
+        List<string> matches;
+        try
+        {
+            matches = names().Where(n => n.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal).ToList();
+        }
+        catch (Exception)
+        {
+            // Completion must never throw at the prompt; an unreadable store simply completes nothing.
+            return [];
+        }
+        return matches.Select(n => new CompletionResult(n, n, CompletionResultType.ParameterValue, n));
+    }
+}
