@@ -88,7 +88,9 @@ public static class StreamingAead
         long lastSegmentLength = body - (fullSegments * CiphertextSegmentSize);
 
         // Only an empty plaintext has an empty last segment; after a full segment it means a malformed length.
-        if ((fullSegments > 0 && lastSegmentLength == TagSize) || fullSegments >= MaxSegmentCount)
+        if (lastSegmentLength > CiphertextSegmentSize
+            || (fullSegments > 0 && lastSegmentLength == TagSize)
+            || fullSegments >= MaxSegmentCount)
         {
             throw new BlobIntegrityException("The blob length does not correspond to any plaintext length.");
         }

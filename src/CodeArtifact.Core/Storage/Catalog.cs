@@ -44,20 +44,24 @@ public sealed class Catalog
     {
         using var connection = Open();
         Execute(connection, "PRAGMA journal_mode = WAL;");
-        if (UserVersion(connection) >= SchemaVersion) return;
+        if (CheckVersion(connection) == SchemaVersion) return;
         using var transaction = connection.BeginTransaction(deferred: false);
-        var version = UserVersion(connection);
-        if (version > SchemaVersion)
-        {
-            throw new InvalidOperationException(
-                $"The catalog '{DatabasePath}' has schema version {version}, newer than this module's {SchemaVersion}. Update the module.");
-        }
+        var version = CheckVersion(connection);
         for (var i = version; i < SchemaVersion; i++)
         {
             Execute(connection, Migrations[i], transaction);
         }
         Execute(connection, $"PRAGMA user_version = {SchemaVersion};", transaction);
         transaction.Commit();
+    }
+
+    private int CheckVersion(SqliteConnection connection)
+    {
+        var version = UserVersion(connection);
+        return version <= SchemaVersion
+            ? version
+            : throw new InvalidOperationException(
+                $"The catalog '{DatabasePath}' has schema version {version}, newer than this module's {SchemaVersion}. Update the module.");
     }
 
     /// <summary>Moves committed pages from the WAL into the database and truncates the WAL (after destroying a key).</summary>

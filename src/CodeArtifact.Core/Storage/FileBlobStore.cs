@@ -100,14 +100,22 @@ public sealed class FileBlobStore : IBlobStore
     public async Task<Stream> OpenReadAsync(DomainKey domain, string sha256, CancellationToken cancellationToken)
     {
         var path = PathFor(domain.Domain, domain.Address(CheckSha256(sha256)));
-        var file = new FileStream(path, new FileStreamOptions
+        FileStream file;
+        try
         {
-            Mode = FileMode.Open,
-            Access = FileAccess.Read,
-            Share = FileShare.Read | FileShare.Delete,
-            Options = FileOptions.Asynchronous | FileOptions.RandomAccess,
-            BufferSize = 0,
-        });
+            file = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.Open,
+                Access = FileAccess.Read,
+                Share = FileShare.Read | FileShare.Delete,
+                Options = FileOptions.Asynchronous | FileOptions.RandomAccess,
+                BufferSize = 0,
+            });
+        }
+        catch (DirectoryNotFoundException)
+        {
+            throw new FileNotFoundException($"The domain '{domain.Domain}' holds no blob {sha256}.", path);
+        }
         try
         {
             return await StreamingAeadDecryptor.OpenAsync(file, domain.KeyMemory, domain.Context, Convert.FromHexString(sha256), leaveOpen: false, cancellationToken);
