@@ -306,7 +306,7 @@ function ConvertFrom-ParameterYaml {
         Type           = $map['type']
         ParameterSets  = $sets
         AllSets        = [bool]($sets | Where-Object { $_ -eq '(All)' })
-        Aliases        = [string[]]@(& $split $map['aliases'])
+        Aliases        = [string[]]@(& $split $map['aliases'] | Where-Object { $_ -ne 'None' })
         AcceptedValues = [string[]]@(& $split $map['accepted values'])
         Required       = $required -eq 'true'
         Position       = if ($position -match '^\d+$') { $position } else { 'named' }
