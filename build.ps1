@@ -79,7 +79,7 @@ function Invoke-Build {
 
     New-Item -ItemType Directory -Path $ModuleOut -Force | Out-Null
     Get-ChildItem $publish -Exclude '*.deps.json', '*.runtimeconfig.json' | Copy-Item -Destination $ModuleOut -Recurse
-    Copy-Item (Join-Path $Root 'module/PSCodeArtifact.Format.ps1xml'), (Join-Path $Root 'module/PSCodeArtifact.Types.ps1xml') $ModuleOut
+    Copy-Item (Join-Path $Root 'module/PSCodeArtifact.Format.ps1xml') $ModuleOut
     # Native SQLite for the platforms pwsh 7 runs on; the rest of SQLitePCLRaw's list is dead weight.
     $platforms = 'linux-x64', 'linux-arm64', 'linux-musl-x64', 'linux-musl-arm64', 'osx-x64', 'osx-arm64', 'win-x64', 'win-arm64', 'win-x86'
     Get-ChildItem (Join-Path $ModuleOut 'runtimes') -Directory | Where-Object Name -NotIn $platforms | Remove-Item -Recurse -Force

@@ -6,11 +6,10 @@
     Author                 = 'PSCodeArtifact contributors'
     CompanyName            = 'PSCodeArtifact'
     Copyright              = '(c) PSCodeArtifact contributors. MIT License.'
-    Description            = 'A self-hosted AWS CodeArtifact: domains, repositories, packages and an endpoint for npm, PyPI, Maven and NuGet, on an embedded encrypted store.'
+    Description            = 'A self-hosted AWS CodeArtifact administered from PowerShell: domains and repositories with upstreams on an embedded, encrypted, deduplicated store.'
     PowerShellVersion      = '7.6'
     CompatiblePSEditions   = @('Core')
     FormatsToProcess       = @('PSCodeArtifact.Format.ps1xml')
-    TypesToProcess         = @('PSCodeArtifact.Types.ps1xml')
     CmdletsToExport        = @(
         'New-CaDomain'
         'Get-CaDomain'

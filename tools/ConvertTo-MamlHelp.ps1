@@ -238,11 +238,20 @@ function ConvertTo-ParagraphText {
 }
 
 function ConvertTo-ParagraphList {
+    # Blocks as MAML paragraphs. Consecutive list items share one paragraph, one item a line,
+    # so that Get-Help shows the list without blank lines between items.
     param([object[]] $Blocks)
-    , [string[]]@(foreach ($b in $Blocks) {
-            $t = ConvertTo-ParagraphText $b
-            if (-not [string]::IsNullOrWhiteSpace($t)) { $t }
-        })
+    $paragraphs = [System.Collections.Generic.List[string]]::new()
+    $items = [System.Collections.Generic.List[string]]::new()
+    foreach ($b in $Blocks) {
+        $t = ConvertTo-ParagraphText $b
+        if ([string]::IsNullOrWhiteSpace($t)) { continue }
+        if ($b.Kind -eq 'Para' -and $b.IsListItem) { $items.Add($t); continue }
+        if ($items.Count -gt 0) { $paragraphs.Add($items -join "`n"); $items.Clear() }
+        $paragraphs.Add($t)
+    }
+    if ($items.Count -gt 0) { $paragraphs.Add($items -join "`n") }
+    , $paragraphs.ToArray()
 }
 
 #endregion
@@ -350,7 +359,8 @@ function Read-CmdletPage {
     if ($synopsis.Count -eq 0) { Stop-Page $path "the section '## SYNOPSIS' is empty." $sections['SYNOPSIS'].Line }
     $description = ConvertTo-ParagraphList $sections['DESCRIPTION'].Blocks
     if ($description.Count -eq 0) { Stop-Page $path "the section '## DESCRIPTION' is empty." $sections['DESCRIPTION'].Line }
-    $notes = [string[]]@(if ($sections.ContainsKey('NOTES')) { ConvertTo-ParagraphList $sections['NOTES'].Blocks })
+    $notes = [string[]]@()
+    if ($sections.ContainsKey('NOTES')) { $notes = ConvertTo-ParagraphList $sections['NOTES'].Blocks }
 
     # SYNTAX: one code block per parameter set, under '### SetName' when there are several sets.
     $syntaxSets = [System.Collections.Generic.List[object]]::new()

@@ -53,4 +53,5 @@ public static class ErrorCodes
     public const string DuplicateUpstream = nameof(DuplicateUpstream);
     public const string UpstreamCycle = nameof(UpstreamCycle);
     public const string DigestMismatch = nameof(DigestMismatch);
+    public const string StoreUnavailable = nameof(StoreUnavailable);
 }

@@ -12,6 +12,21 @@ public abstract class CaCmdlet : PSCmdlet
     /// <summary>The store named by <c>$env:PSCODEARTIFACT_STORE</c> (read when the command starts), else the per-user one.</summary>
     protected CaStore Store => _store ??= OpenStore();
 
+    /// <summary>
+    /// The folder of the store this command uses, without opening it. A relative <c>$env:PSCODEARTIFACT_STORE</c>
+    /// is taken relative to the current PowerShell location, as every path a user types is.
+    /// </summary>
+    protected string StorePath
+    {
+        get
+        {
+            var configured = Environment.GetEnvironmentVariable(CaStore.StoreVariable);
+            return string.IsNullOrWhiteSpace(configured) || Path.IsPathRooted(configured)
+                ? CaStore.ResolvePath()
+                : SessionState.Path.GetUnresolvedProviderPathFromPSPath(configured);
+        }
+    }
+
     /// <summary>Writes the value, or a non-terminating error for an expected failure. Returns whether it succeeded.</summary>
     protected bool WriteOutcome<T>(Outcome<T> outcome, bool writeValue = true)
     {
@@ -47,12 +62,15 @@ public abstract class CaCmdlet : PSCmdlet
     {
         try
         {
-            return CaStore.Open();
+            return CaStore.Open(StorePath);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or InvalidOperationException
                                      or System.Security.Cryptography.CryptographicException)
         {
-            ThrowTerminatingError(new ErrorRecord(e, "StoreUnavailable", ErrorCategory.OpenError, CaStore.ResolvePath()));
+            ThrowTerminatingError(new ErrorRecord(e, ErrorCodes.StoreUnavailable, ErrorCategory.OpenError, StorePath)
+            {
+                ErrorDetails = new ErrorDetails($"The store at '{StorePath}' cannot be opened: {e.Message}"),
+            });
             throw;
         }
     }

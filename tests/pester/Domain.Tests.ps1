@@ -17,7 +17,7 @@ Describe 'Domains' {
     }
 
     AfterEach {
-        Remove-TestStore -Path $script:Store
+        Remove-TestStore
     }
 
     Context 'New-CaDomain' {
@@ -114,12 +114,12 @@ Describe 'Domains' {
             $errors[0].FullyQualifiedErrorId | Should -BeExactly 'DomainAlreadyExists,PSCodeArtifact.PowerShell.Commands.NewCaDomainCommand'
         }
 
-        It 'refuses the tag <Case> with InvalidTag and creates nothing' -ForEach @(
-            @{ Case = "key starting with 'aws:'"; Tag = @{ 'aws:owner' = 'x' } }
-            @{ Case = "key starting with 'AWS:' (any case)"; Tag = @{ 'AWS:owner' = 'x' } }
-            @{ Case = 'key of 129 characters'; Tag = @{ ('k' * 129) = 'x' } }
-            @{ Case = 'empty key'; Tag = @{ '' = 'x' } }
-            @{ Case = 'value of 257 characters'; Tag = @{ owner = 'v' * 257 } }
+        It 'refuses a tag with <Case> with InvalidTag and creates nothing' -ForEach @(
+            @{ Case = "a key starting with 'aws:'"; Tag = @{ 'aws:owner' = 'x' } }
+            @{ Case = "a key starting with 'AWS:' (any case)"; Tag = @{ 'AWS:owner' = 'x' } }
+            @{ Case = 'a key of 129 characters'; Tag = @{ ('k' * 129) = 'x' } }
+            @{ Case = 'an empty key'; Tag = @{ '' = 'x' } }
+            @{ Case = 'a value of 257 characters'; Tag = @{ owner = 'v' * 257 } }
         ) {
             { New-CaDomain -Name 'demo' -Tag $Tag -ErrorAction Stop } |
                 Should -Throw -ErrorId 'InvalidTag,PSCodeArtifact.PowerShell.Commands.NewCaDomainCommand'
@@ -270,15 +270,17 @@ Describe 'Domains' {
 
         It "completes the domains of the store that `$env:PSCODEARTIFACT_STORE names now" {
             New-CaDomain -Name 'demo' | Out-Null
-            $other = New-TestStore
+            $other = New-TestStore -NoSwitch
             try {
+                $env:PSCODEARTIFACT_STORE = $other
                 New-CaDomain -Name 'delta' | Out-Null
                 Get-CompletionText -InputScript 'Get-CaDomain -Name de' | Should -Be @('delta')
+                $env:PSCODEARTIFACT_STORE = $script:Store
+                Get-CompletionText -InputScript 'Get-CaDomain -Name de' | Should -Be @('demo')
             }
             finally {
                 $env:PSCODEARTIFACT_STORE = $script:Store
                 Remove-TestStore -Path $other
-                $env:PSCODEARTIFACT_STORE = $script:Store
             }
         }
 

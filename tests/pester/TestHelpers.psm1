@@ -33,29 +33,38 @@ function Import-TestModule {
 
 function New-TestStore {
     <#
-        Points $env:PSCODEARTIFACT_STORE at a new, not yet existing temp folder and returns its path.
-        The previous value is remembered once, so Remove-TestStore can restore it.
+        Returns the path of a new, not yet existing temp folder for a store and points $env:PSCODEARTIFACT_STORE
+        at it (unless -NoSwitch). The variable's earlier value is remembered, so Remove-TestStore can restore it.
     #>
-    if (-not (Test-Path variable:script:SavedStoreVariable)) {
-        $script:SavedStoreVariable = $env:PSCODEARTIFACT_STORE
-    }
+    param([switch] $NoSwitch)
     $path = Join-Path ([IO.Path]::GetTempPath()) ("psca-test-" + [guid]::NewGuid().ToString('N'))
-    $env:PSCODEARTIFACT_STORE = $path
+    if (-not $NoSwitch) {
+        if (-not (Test-Path variable:script:SavedStoreVariable)) {
+            $script:SavedStoreVariable = $env:PSCODEARTIFACT_STORE
+        }
+        $env:PSCODEARTIFACT_STORE = $path
+    }
     $path
 }
 
 function Remove-TestStore {
-    <# Deletes the given stores (default: the current one) and restores $env:PSCODEARTIFACT_STORE. #>
-    param([string[]] $Path = @($env:PSCODEARTIFACT_STORE))
+    <#
+        Deletes the given stores. Without -Path: deletes the store $env:PSCODEARTIFACT_STORE names and restores the
+        variable's value from before New-TestStore.
+    #>
+    param([string[]] $Path)
+    $restore = -not $PSBoundParameters.ContainsKey('Path')
+    if ($restore) { $Path = @($env:PSCODEARTIFACT_STORE) }
     # Pooled SQLite connections keep the catalog open; release them so the folder can go (needed on Windows).
     $connectionType = 'Microsoft.Data.Sqlite.SqliteConnection' -as [type]
     if ($connectionType) { $connectionType::ClearAllPools() }
     foreach ($folder in $Path) {
-        if ($folder -and $folder.StartsWith([IO.Path]::GetTempPath()) -and (Test-Path $folder)) {
+        # Only ever delete what New-TestStore made.
+        if ($folder -and (Split-Path $folder -Leaf) -like 'psca-test-*' -and (Test-Path $folder)) {
             Remove-Item $folder -Recurse -Force -ErrorAction SilentlyContinue
         }
     }
-    if (Test-Path variable:script:SavedStoreVariable) {
+    if ($restore -and (Test-Path variable:script:SavedStoreVariable)) {
         $env:PSCODEARTIFACT_STORE = $script:SavedStoreVariable
         Remove-Variable SavedStoreVariable -Scope Script
     }

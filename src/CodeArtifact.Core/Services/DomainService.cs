@@ -71,17 +71,18 @@ public sealed class DomainService
     public Outcome<DomainInfo> Remove(string name, bool force)
     {
         DomainInfo removed;
+        IReadOnlyList<string> blobs;
+        var key = GetKey(name);
+        if (key.Failure is { } missing) return missing;
+        using var domainKey = key.Value!;
         using (var connection = _store.Catalog.Open())
         using (var transaction = connection.BeginTransaction(deferred: false))
         {
-            if (Read(connection, name, transaction) is not { } domain) return NotFound(name);
-            if (domain.RepositoryCount > 0 && !force)
-            {
-                return new Failure(ErrorCodes.DomainNotEmpty, FailureKind.Conflict,
-                    $"The domain '{name}' still has {domain.RepositoryCount} repositories. Remove them first, or use -Force to remove them with the domain.",
-                    name);
-            }
+            var check = CheckRemove(connection, transaction, name, force);
+            if (check.Failure is { } refused) return refused;
+            var domain = check.Value!;
             var id = Id(connection, name, transaction)!.Value;
+            blobs = BlobCatalog.ListSha256(connection, id);
             const string Repositories = "SELECT id FROM repositories WHERE domain_id = $id";
             Sql.Execute(connection, $"DELETE FROM repository_upstreams WHERE repository_id IN ({Repositories});", transaction, ("$id", id));
             Sql.Execute(connection, $"DELETE FROM tags WHERE resource_type = '{RepositoryService.TagResource}' AND resource_id IN ({Repositories});", transaction, ("$id", id));
@@ -93,9 +94,42 @@ public sealed class DomainService
             removed = domain;
         }
         _store.Catalog.Checkpoint();
-        _store.Blobs.DeleteDomain(name);
+        // Delete this domain's blobs by address rather than the whole folder: a domain created again under the same
+        // name meanwhile has another key, so its blobs have other addresses and stay. Failures leave orphans for the sweep.
+        try
+        {
+            foreach (var sha256 in blobs) _store.Blobs.DeleteAsync(domainKey, sha256, CancellationToken.None).GetAwaiter().GetResult();
+            _store.Blobs.DeleteDomainIfEmpty(name);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
         return removed;
     }
+
+    /// <summary>Checks whether <see cref="Remove"/> would succeed, without changing anything (for -WhatIf and confirmation).</summary>
+    public Outcome<DomainInfo> CheckRemove(string name, bool force)
+    {
+        using var connection = _store.Catalog.Open();
+        return CheckRemove(connection, null, name, force);
+    }
+
+    private static Outcome<DomainInfo> CheckRemove(SqliteConnection connection, SqliteTransaction? transaction, string name, bool force)
+    {
+        if (Read(connection, name, transaction) is not { } domain) return NotFound(name);
+        if (domain.RepositoryCount > 0 && !force)
+        {
+            return new Failure(ErrorCodes.DomainNotEmpty, FailureKind.Conflict,
+                $"The domain '{name}' still has {Plural(domain.RepositoryCount, "repository", "repositories")}. Remove them first, or use -Force to remove them with the domain.",
+                name);
+        }
+        return domain;
+    }
+
+    internal static string Plural(int count, string one, string many) => $"{count} {(count == 1 ? one : many)}";
 
     /// <summary>Unwraps the domain's data key for blob encryption. Dispose the result when done.</summary>
     public Outcome<DomainKey> GetKey(string name)

@@ -97,10 +97,41 @@ public sealed class RepositoryService
     {
         using var connection = _store.Catalog.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
+        var check = CheckRemove(connection, transaction, domain, name, force);
+        if (check.Failure is { } refused) return refused;
+        var (removed, id, downstream) = check.Value;
+        foreach (var (downstreamId, _) in downstream)
+        {
+            var remaining = UpstreamIds(connection, transaction, downstreamId).Where(u => u != id).ToList();
+            Sql.Execute(connection, "DELETE FROM repository_upstreams WHERE repository_id = $id;", transaction, ("$id", downstreamId));
+            WriteUpstreams(connection, transaction, downstreamId, remaining);
+        }
+        Sql.Execute(connection, "DELETE FROM repository_upstreams WHERE repository_id = $id;", transaction, ("$id", id));
+        Sql.DeleteTags(connection, transaction, TagResource, id);
+        Sql.Execute(connection, "DELETE FROM repositories WHERE id = $id;", transaction, ("$id", id));
+        transaction.Commit();
+        return removed;
+    }
+
+    /// <summary>
+    /// Checks whether <see cref="Remove"/> would succeed, without changing anything (for -WhatIf and confirmation).
+    /// Returns the repository and the repositories whose upstream lists a forced removal changes.
+    /// </summary>
+    public Outcome<RepositoryRemoval> CheckRemove(string domain, string name, bool force)
+    {
+        using var connection = _store.Catalog.Open();
+        var check = CheckRemove(connection, null, domain, name, force);
+        return check.Failure is { } refused
+            ? refused
+            : new RepositoryRemoval(check.Value.Repository, check.Value.Downstream.Select(d => d.Name).ToList());
+    }
+
+    private static Outcome<(RepositoryInfo Repository, long Id, List<(long Id, string Name)> Downstream)> CheckRemove(
+        SqliteConnection connection, SqliteTransaction? transaction, string domain, string name, bool force)
+    {
         if (DomainService.Id(connection, domain, transaction) is not { } domainId) return DomainService.NotFound(domain);
         if (Id(connection, domainId, name, transaction) is not { } id) return NotFound(domain, name);
-        var removed = Query(connection, domainId, id, transaction).Single();
-
+        var repository = Query(connection, domainId, id, transaction).Single();
         var downstream = new List<(long Id, string Name)>();
         using (var command = Sql.Command(connection, """
             SELECT DISTINCT r.id, r.name FROM repository_upstreams u JOIN repositories r ON r.id = u.repository_id
@@ -113,21 +144,11 @@ public sealed class RepositoryService
         if (downstream.Count > 0 && !force)
         {
             return new Failure(ErrorCodes.RepositoryIsUpstream, FailureKind.Conflict,
-                $"The repository '{removed.Name}' is an upstream of {string.Join(", ", downstream.Select(d => $"'{d.Name}'"))}. " +
+                $"The repository '{repository.Name}' is an upstream of {string.Join(", ", downstream.Select(d => $"'{d.Name}'"))}. " +
                 "Remove it from their upstreams first, or use -Force to do so while removing it.",
-                $"{domain}/{removed.Name}");
+                $"{domain}/{repository.Name}");
         }
-        foreach (var (downstreamId, _) in downstream)
-        {
-            var remaining = UpstreamIds(connection, transaction, downstreamId).Where(u => u != id).ToList();
-            Sql.Execute(connection, "DELETE FROM repository_upstreams WHERE repository_id = $id;", transaction, ("$id", downstreamId));
-            WriteUpstreams(connection, transaction, downstreamId, remaining);
-        }
-        Sql.Execute(connection, "DELETE FROM repository_upstreams WHERE repository_id = $id;", transaction, ("$id", id));
-        Sql.DeleteTags(connection, transaction, TagResource, id);
-        Sql.Execute(connection, "DELETE FROM repositories WHERE id = $id;", transaction, ("$id", id));
-        transaction.Commit();
-        return removed;
+        return (repository, id, downstream);
     }
 
     /// <summary>
@@ -188,6 +209,7 @@ public sealed class RepositoryService
         }
         foreach (var upstream in upstreams)
         {
+            if (Names.CheckRepository(upstream) is { } invalid) return invalid;
             if (string.Equals(upstream, repository, StringComparison.OrdinalIgnoreCase))
             {
                 return new Failure(ErrorCodes.UpstreamCycle, FailureKind.Invalid,
@@ -333,3 +355,6 @@ public sealed class RepositoryService
         }).ToList();
     }
 }
+
+/// <summary>What removing a repository involves: the repository and the repositories whose upstream lists lose it.</summary>
+public sealed record RepositoryRemoval(RepositoryInfo Repository, IReadOnlyList<string> Downstream);

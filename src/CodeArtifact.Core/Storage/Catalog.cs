@@ -64,11 +64,26 @@ public sealed class Catalog
                 $"The catalog '{DatabasePath}' has schema version {version}, newer than this module's {SchemaVersion}. Update the module.");
     }
 
-    /// <summary>Moves committed pages from the WAL into the database and truncates the WAL (after destroying a key).</summary>
-    public void Checkpoint()
+    /// <summary>
+    /// Moves committed pages from the WAL into the database and truncates the WAL (after destroying a key), retrying
+    /// while readers in other processes hold old pages. Returns false when it could not complete in time.
+    /// </summary>
+    public bool Checkpoint(TimeSpan? patience = null)
     {
+        var deadline = DateTime.UtcNow + (patience ?? TimeSpan.FromSeconds(5));
         using var connection = Open();
-        Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
+        while (true)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+            using (var reader = command.ExecuteReader())
+            {
+                // The first column is 1 when the checkpoint could not finish because of a reader or writer.
+                if (reader.Read() && reader.GetInt32(0) == 0) return true;
+            }
+            if (DateTime.UtcNow > deadline) return false;
+            Thread.Sleep(50);
+        }
     }
 
     internal static int UserVersion(SqliteConnection connection)

@@ -164,6 +164,17 @@ public sealed class FileBlobStore : IBlobStore
         if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
     }
 
+    public void DeleteDomainIfEmpty(string domain)
+    {
+        var folder = DomainFolder(domain);
+        if (!Directory.Exists(folder)) return;
+        foreach (var shard in Directory.EnumerateDirectories(folder))
+        {
+            if (!Directory.EnumerateFileSystemEntries(shard).Any()) Directory.Delete(shard);
+        }
+        if (!Directory.EnumerateFileSystemEntries(folder).Any()) Directory.Delete(folder);
+    }
+
     public int RemoveStaleStaging(TimeSpan olderThan)
     {
         var removed = 0;

@@ -49,6 +49,9 @@ public interface IBlobStore
     /// <summary>Deletes every blob of a domain.</summary>
     void DeleteDomain(string domain);
 
+    /// <summary>Deletes the domain's (now empty) place in the store; keeps it when blobs remain.</summary>
+    void DeleteDomainIfEmpty(string domain);
+
     /// <summary>Removes staging files older than <paramref name="olderThan"/> left by interrupted uploads.</summary>
     int RemoveStaleStaging(TimeSpan olderThan);
 }

@@ -8,11 +8,14 @@ namespace PSCodeArtifact.PowerShell.Commands;
 [OutputType(typeof(DomainInfo))]
 public sealed class GetCaDomainCommand : CaCmdlet
 {
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 0, ValueFromPipeline = true)]
     [ArgumentCompleter(typeof(DomainNameCompleter))]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[]? Name { get; set; }
+
+    // Overlapping names and patterns output each domain once.
+    private readonly HashSet<string> _written = new(StringComparer.Ordinal);
 
     protected override void ProcessRecord()
     {
@@ -28,11 +31,13 @@ public sealed class GetCaDomainCommand : CaCmdlet
             {
                 var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
                 all ??= Store.Domains.List();
-                WriteObject(all.Where(d => pattern.IsMatch(d.Name)), enumerateCollection: true);
+                WriteObject(all.Where(d => pattern.IsMatch(d.Name) && _written.Add(d.Name)), enumerateCollection: true);
             }
             else
             {
-                WriteOutcome(Store.Domains.Get(name));
+                var domain = Store.Domains.Get(name);
+                if (domain.Succeeded && !_written.Add(domain.Value!.Name)) continue;
+                WriteOutcome(domain);
             }
         }
     }

@@ -8,7 +8,7 @@ namespace PSCodeArtifact.PowerShell.Commands;
 [OutputType(typeof(RepositoryInfo))]
 public sealed class GetCaRepositoryCommand : CaCmdlet
 {
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(DomainNameCompleter))]
     [Alias("DomainName")]
     [ValidateNotNullOrEmpty]
@@ -19,6 +19,9 @@ public sealed class GetCaRepositoryCommand : CaCmdlet
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[]? Name { get; set; }
+
+    // Overlapping names and patterns output each repository once.
+    private readonly HashSet<string> _written = new(StringComparer.Ordinal);
 
     protected override void ProcessRecord()
     {
@@ -41,7 +44,7 @@ public sealed class GetCaRepositoryCommand : CaCmdlet
                     : Core.Services.RepositoryService.NotFoundFailure(Domain, name)));
                 continue;
             }
-            WriteObject(matches, enumerateCollection: true);
+            WriteObject(matches.Where(r => _written.Add(r.Arn)), enumerateCollection: true);
         }
     }
 }

@@ -9,7 +9,7 @@ namespace PSCodeArtifact.PowerShell.Commands;
 [OutputType(typeof(DomainInfo))]
 public sealed class NewCaDomainCommand : CaCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     public string Name { get; set; } = "";
 
     [Parameter]
@@ -17,7 +17,7 @@ public sealed class NewCaDomainCommand : CaCmdlet
 
     protected override void ProcessRecord()
     {
-        if (!ShouldProcess($"domain '{Name}' in store '{Store.Path}'", "Create domain")) return;
+        if (!ShouldProcess($"domain '{Name}' in store '{StorePath}'", "Create domain")) return;
         WriteOutcome(Store.Domains.Create(Name, ToTags(Tag)));
     }
 }

@@ -9,7 +9,7 @@ namespace PSCodeArtifact.PowerShell.Commands;
 [OutputType(typeof(RepositoryInfo))]
 public sealed class NewCaRepositoryCommand : CaCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(DomainNameCompleter))]
     [Alias("DomainName")]
     public string Domain { get; set; } = "";

@@ -8,7 +8,7 @@ namespace PSCodeArtifact.PowerShell.Commands;
 [OutputType(typeof(void))]
 public sealed class RemoveCaDomainCommand : CaCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ArgumentCompleter(typeof(DomainNameCompleter))]
     public string Name { get; set; } = "";
 
@@ -18,10 +18,15 @@ public sealed class RemoveCaDomainCommand : CaCmdlet
 
     protected override void ProcessRecord()
     {
-        var domain = Store.Domains.Get(Name);
+        var domain = Store.Domains.CheckRemove(Name, Force);
         if (!WriteOutcome(domain, writeValue: false)) return;
         var count = domain.Value!.RepositoryCount;
-        var what = count > 0 && Force ? $"domain '{Name}' and its {count} repositories" : $"domain '{Name}'";
+        var what = count switch
+        {
+            0 => $"domain '{Name}'",
+            1 => $"domain '{Name}' and its repository",
+            _ => $"domain '{Name}' and its {count} repositories",
+        };
         if (!ShouldProcess(what, "Remove domain and destroy its data key")) return;
         WriteOutcome(Store.Domains.Remove(Name, Force), writeValue: false);
     }

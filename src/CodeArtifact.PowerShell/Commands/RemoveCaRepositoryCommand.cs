@@ -23,9 +23,13 @@ public sealed class RemoveCaRepositoryCommand : CaCmdlet
 
     protected override void ProcessRecord()
     {
-        var repository = Store.Repositories.Get(Domain, Name);
-        if (!WriteOutcome(repository, writeValue: false)) return;
-        if (!ShouldProcess($"repository '{repository.Value!.Name}' in domain '{Domain}'", "Remove repository")) return;
+        var removal = Store.Repositories.CheckRemove(Domain, Name, Force);
+        if (!WriteOutcome(removal, writeValue: false)) return;
+        var (repository, downstream) = (removal.Value!.Repository, removal.Value.Downstream);
+        var action = downstream.Count == 0
+            ? "Remove repository"
+            : $"Remove repository and take it out of the upstreams of {string.Join(", ", downstream.Select(d => $"'{d}'"))}";
+        if (!ShouldProcess($"repository '{repository.Name}' in domain '{Domain}'", action)) return;
         WriteOutcome(Store.Repositories.Remove(Domain, Name, Force), writeValue: false);
     }
 }

@@ -39,7 +39,11 @@ public sealed class SetCaRepositoryCommand : CaCmdlet
         var changes = new List<string>();
         if (Description is not null) changes.Add("description");
         if (replaceUpstreams) changes.Add($"upstreams to ({string.Join(", ", Upstream ?? [])})");
-        if (changes.Count == 0) changes.Add("nothing");
+        if (changes.Count == 0)
+        {
+            if (PassThru) WriteObject(current.Value);
+            return;
+        }
         if (!ShouldProcess($"repository '{current.Value!.Name}' in domain '{Domain}'", $"Set {string.Join(" and ", changes)}")) return;
         var updated = Store.Repositories.Update(Domain, Name, Description, replaceUpstreams ? Upstream ?? [] : null);
         WriteOutcome(updated, writeValue: PassThru);
