@@ -54,4 +54,8 @@ public static class ErrorCodes
     public const string UpstreamCycle = nameof(UpstreamCycle);
     public const string DigestMismatch = nameof(DigestMismatch);
     public const string StoreUnavailable = nameof(StoreUnavailable);
+    public const string InvalidPackageFile = nameof(InvalidPackageFile);
+    public const string InvalidPackageName = nameof(InvalidPackageName);
+    public const string InvalidPackageVersion = nameof(InvalidPackageVersion);
+    public const string PackageFileMismatch = nameof(PackageFileMismatch);
 }
