@@ -137,7 +137,11 @@ public sealed class CatalogAndCrashTests : IDisposable
         }
         using (var key = Store.Domains.GetKey("doomed").Value!)
         {
-            await Store.Blobs.PutAsync(key, new MemoryStream(RandomNumberGenerator.GetBytes(100)), null, CancellationToken.None);
+            var put = await Store.Blobs.PutAsync(key, new MemoryStream(RandomNumberGenerator.GetBytes(100)), null, CancellationToken.None);
+            using var connection = Store.Catalog.Open();
+            using var transaction = connection.BeginTransaction(deferred: false);
+            BlobCatalog.AddReference(connection, transaction, DomainId(connection, "doomed"), put.Value!.Digests);
+            transaction.Commit();
         }
 
         Assert.True(Store.Domains.Remove("doomed", force: false).Succeeded);

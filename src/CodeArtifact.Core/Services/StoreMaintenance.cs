@@ -25,6 +25,7 @@ public sealed class StoreMaintenance
     public IntegrityReport RemoveOrphans(TimeSpan gracePeriod)
     {
         var orphans = 0;
+        var garbage = 0;
         var unknownFolders = 0;
         var domains = _store.Domains.List().Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var folder in _store.Blobs.ListDomains())
@@ -40,21 +41,30 @@ public sealed class StoreMaintenance
             var key = _store.Domains.GetKey(domain);
             if (!key.Succeeded) continue;
             using var domainKey = key.Value!;
-            HashSet<string> referenced;
+            long? id;
             using (var connection = _store.Catalog.Open())
             {
-                var id = DomainService.Id(connection, domain);
-                if (id is null) continue;
-                referenced = BlobCatalog.ListSha256(connection, id.Value).Select(domainKey.Address).ToHashSet(StringComparer.Ordinal);
+                id = DomainService.Id(connection, domain);
             }
-            foreach (var address in _store.Blobs.ListAddresses(domain).ToList())
+            if (id is null) continue;
+            garbage += BlobCatalog.DeleteUnreferenced(_store.Catalog, id.Value,
+                sha256 => _store.Blobs.DeleteAsync(domainKey, sha256, CancellationToken.None).GetAwaiter().GetResult());
+
+            // Under the write lock: a publish that finds an old unreferenced file and refers to it again cannot interleave.
+            using (var connection = _store.Catalog.Open())
+            using (var transaction = connection.BeginTransaction(deferred: false))
             {
-                if (referenced.Contains(address) || _store.Blobs.IsYoungerThan(domain, address, gracePeriod)) continue;
-                _store.Blobs.DeleteAddress(domain, address);
-                orphans++;
+                var referenced = BlobCatalog.ListSha256(connection, id.Value).Select(domainKey.Address).ToHashSet(StringComparer.Ordinal);
+                foreach (var address in _store.Blobs.ListAddresses(domain).ToList())
+                {
+                    if (referenced.Contains(address) || _store.Blobs.IsYoungerThan(domain, address, gracePeriod)) continue;
+                    _store.Blobs.DeleteAddress(domain, address);
+                    orphans++;
+                }
+                transaction.Commit();
             }
         }
         var staging = _store.Blobs.RemoveStaleStaging(gracePeriod);
-        return new IntegrityReport(orphans, staging, unknownFolders);
+        return new IntegrityReport(orphans + garbage, staging, unknownFolders);
     }
 }

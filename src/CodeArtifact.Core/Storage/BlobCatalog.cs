@@ -4,7 +4,10 @@ namespace PSCodeArtifact.Core.Storage;
 
 /// <summary>
 /// Reference counts of a domain's blobs. A blob becomes visible only when a catalog transaction adds its first
-/// reference; a blob file without a row is an orphan that <see cref="StoreMaintenance"/> removes.
+/// reference; a blob file without a row is an orphan that <see cref="Services.StoreMaintenance"/> removes.
+/// A row whose count fell to zero is garbage: <see cref="DeleteUnreferenced"/> removes its file and the row inside one
+/// write transaction, and a publish that adds a reference again (also in a write transaction) revives it, after
+/// making sure the file exists (<see cref="IBlobStore.Commit"/>). The write lock orders the two, across processes.
 /// </summary>
 public static class BlobCatalog
 {
@@ -27,24 +30,56 @@ public static class BlobCatalog
         command.ExecuteNonQuery();
     }
 
-    /// <summary>Drops one reference; returns true when it was the last, so the caller deletes the blob after committing.</summary>
+    /// <summary>Drops one reference; returns true when it was the last, so the caller frees the blob with <see cref="DeleteUnreferenced"/>.</summary>
     public static bool ReleaseReference(SqliteConnection connection, SqliteTransaction transaction, long domainId, string sha256)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """
-            UPDATE blobs SET ref_count = ref_count - 1 WHERE domain_id = $domain AND sha256 = $sha256;
-            DELETE FROM blobs WHERE domain_id = $domain AND sha256 = $sha256 AND ref_count <= 0 RETURNING sha256;
+            UPDATE blobs SET ref_count = ref_count - 1 WHERE domain_id = $domain AND sha256 = $sha256 AND ref_count > 0
+            RETURNING ref_count;
             """;
         command.Parameters.AddWithValue("$domain", domainId);
         command.Parameters.AddWithValue("$sha256", sha256);
-        return command.ExecuteScalar() is not null;
+        return command.ExecuteScalar() is long remaining && remaining == 0;
     }
 
-    public static IReadOnlyList<string> ListSha256(SqliteConnection connection, long domainId)
+    /// <summary>
+    /// Deletes the file and the row of every blob of the domain nobody refers to any more. Runs in its own write transaction,
+    /// so a publish adding a reference to the same bytes either comes first (and the blob stays) or after (and stores it again).
+    /// </summary>
+    public static int DeleteUnreferenced(Catalog catalog, long domainId, Action<string> deleteFile)
+    {
+        using var connection = catalog.Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var garbage = new List<string>();
+        using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = "SELECT sha256 FROM blobs WHERE domain_id = $domain AND ref_count = 0;";
+            command.Parameters.AddWithValue("$domain", domainId);
+            using var reader = command.ExecuteReader();
+            while (reader.Read()) garbage.Add(reader.GetString(0));
+        }
+        foreach (var sha256 in garbage)
+        {
+            deleteFile(sha256);
+            using var delete = connection.CreateCommand();
+            delete.Transaction = transaction;
+            delete.CommandText = "DELETE FROM blobs WHERE domain_id = $domain AND sha256 = $sha256 AND ref_count = 0;";
+            delete.Parameters.AddWithValue("$domain", domainId);
+            delete.Parameters.AddWithValue("$sha256", sha256);
+            delete.ExecuteNonQuery();
+        }
+        transaction.Commit();
+        return garbage.Count;
+    }
+
+    /// <summary>The SHA-256 of every blob row of a domain (<paramref name="referencedOnly"/>: only those still referred to).</summary>
+    public static IReadOnlyList<string> ListSha256(SqliteConnection connection, long domainId, bool referencedOnly = false)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT sha256 FROM blobs WHERE domain_id = $domain;";
+        command.CommandText = $"SELECT sha256 FROM blobs WHERE domain_id = $domain{(referencedOnly ? " AND ref_count > 0" : "")};";
         command.Parameters.AddWithValue("$domain", domainId);
         using var reader = command.ExecuteReader();
         var result = new List<string>();

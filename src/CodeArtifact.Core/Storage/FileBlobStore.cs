@@ -24,7 +24,16 @@ public sealed class FileBlobStore : IBlobStore
 
     public async Task<Outcome<BlobPutResult>> PutAsync(DomainKey domain, Stream content, ExpectedDigests? expected, CancellationToken cancellationToken)
     {
+        var staged = await StageAsync(domain, content, expected, cancellationToken);
+        if (staged.Failure is { } failure) return failure;
+        using var blob = staged.Value!;
+        return new BlobPutResult(blob.Digests, Commit(blob));
+    }
+
+    public async Task<Outcome<StagedBlob>> StageAsync(DomainKey domain, Stream content, ExpectedDigests? expected, CancellationToken cancellationToken)
+    {
         var staging = Path.Combine(_stagingRoot, $"{Guid.NewGuid():N}.blob");
+        var keep = false;
         try
         {
             BlobDigests digests;
@@ -76,25 +85,32 @@ public sealed class FileBlobStore : IBlobStore
                 await file.FlushAsync(cancellationToken);
                 file.Flush(flushToDisk: true);
             }
-
-            var final = PathFor(domain.Domain, domain.Address(digests.Sha256));
-            if (File.Exists(final)) return new BlobPutResult(digests, AlreadyExisted: true);
-            Directory.CreateDirectory(Path.GetDirectoryName(final)!);
-            try
-            {
-                File.Move(staging, final, overwrite: false);
-            }
-            catch (IOException) when (File.Exists(final))
-            {
-                // A concurrent upload of the same bytes won the rename; its file is equivalent.
-                return new BlobPutResult(digests, AlreadyExisted: true);
-            }
-            return new BlobPutResult(digests, AlreadyExisted: false);
+            keep = true;
+            return new FileStagedBlob(domain, staging, digests);
         }
         finally
         {
-            TryDelete(staging);
+            if (!keep) TryDelete(staging);
         }
+    }
+
+    public bool Commit(StagedBlob staged)
+    {
+        var blob = (FileStagedBlob)staged;
+        var final = PathFor(blob.Domain.Domain, blob.Domain.Address(blob.Digests.Sha256));
+        if (File.Exists(final)) return true;
+        Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+        try
+        {
+            // A copy-free rename on the same file system; the staged file was fsynced when it was written.
+            File.Move(blob.StagingPath, final, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(final))
+        {
+            // A concurrent upload of the same bytes won the rename; its file is equivalent.
+            return true;
+        }
+        return false;
     }
 
     public async Task<Stream> OpenReadAsync(DomainKey domain, string sha256, CancellationToken cancellationToken)
@@ -237,5 +253,32 @@ public sealed class FileBlobStore : IBlobStore
         {
             return false;
         }
+    }
+
+    private sealed class FileStagedBlob(DomainKey domain, string stagingPath, BlobDigests digests) : StagedBlob
+    {
+        public DomainKey Domain { get; } = domain;
+
+        public string StagingPath { get; } = stagingPath;
+
+        public override BlobDigests Digests { get; } = digests;
+
+        public override async Task<Stream> OpenReadAsync(CancellationToken cancellationToken)
+        {
+            var file = new FileStream(StagingPath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 0, FileOptions.Asynchronous);
+            try
+            {
+                return await StreamingAeadDecryptor.OpenAsync(file, Domain.KeyMemory, Domain.Context,
+                    Convert.FromHexString(Digests.Sha256), leaveOpen: false, cancellationToken);
+            }
+            catch
+            {
+                await file.DisposeAsync();
+                throw;
+            }
+        }
+
+        // After a commit the staged file has been renamed away, so this only removes a staging file that was not used.
+        public override void Dispose() => TryDelete(StagingPath);
     }
 }

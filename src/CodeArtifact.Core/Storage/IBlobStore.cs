@@ -6,6 +6,17 @@ public sealed record BlobDigests(string Sha256, string Sha1, string Md5, string 
 /// <summary>The result of storing a blob: its digests, and whether the domain already held the same bytes.</summary>
 public sealed record BlobPutResult(BlobDigests Digests, bool AlreadyExisted);
 
+/// <summary>An upload staged by <see cref="IBlobStore.StageAsync"/>: readable, not yet visible. Dispose drops it unless committed.</summary>
+public abstract class StagedBlob : IDisposable
+{
+    public abstract BlobDigests Digests { get; }
+
+    /// <summary>Reads the staged plaintext (seekable, decrypting and authenticating on demand).</summary>
+    public abstract Task<Stream> OpenReadAsync(CancellationToken cancellationToken);
+
+    public abstract void Dispose();
+}
+
 /// <summary>Digests a caller expects an upload to have; each given one is verified.</summary>
 public sealed record ExpectedDigests(string? Sha256 = null, string? Sha1 = null, string? Md5 = null, string? Sha512 = null);
 
@@ -16,6 +27,21 @@ public sealed record ExpectedDigests(string? Sha256 = null, string? Sha1 = null,
 /// </summary>
 public interface IBlobStore
 {
+    /// <summary>
+    /// Streams <paramref name="content"/> into staging while hashing and encrypting it; nothing is visible yet. The staged
+    /// blob can be read back (to parse it) and is then either committed with <see cref="Commit"/> or dropped by disposing it.
+    /// Fails with <c>DigestMismatch</c> (and keeps nothing) when an expected digest differs.
+    /// </summary>
+    Task<Outcome<StagedBlob>> StageAsync(DomainKey domain, Stream content, ExpectedDigests? expected, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Makes sure the staged bytes exist at their content address (moving the staged file there, or finding the same bytes
+    /// already stored). Call it inside the catalog write transaction that adds the blob's reference, so that a concurrent
+    /// deletion of the last reference (which also holds the write lock) cannot remove the file in between.
+    /// Returns true when the domain already held the same bytes.
+    /// </summary>
+    bool Commit(StagedBlob staged);
+
     /// <summary>
     /// Streams <paramref name="content"/> into the domain while hashing and encrypting it. Idempotent: the same bytes
     /// again are found, not stored twice. Fails with <c>DigestMismatch</c> (and stores nothing) when an expected digest differs.
