@@ -23,7 +23,7 @@ public abstract class CaCmdlet : PSCmdlet
             var configured = Environment.GetEnvironmentVariable(CaStore.StoreVariable);
             return string.IsNullOrWhiteSpace(configured) || Path.IsPathRooted(configured)
                 ? CaStore.ResolvePath()
-                : SessionState.Path.GetUnresolvedProviderPathFromPSPath(configured);
+                : Path.GetFullPath(configured, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
         }
     }
 
