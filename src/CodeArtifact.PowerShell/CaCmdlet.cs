@@ -16,15 +16,14 @@ public abstract class CaCmdlet : PSCmdlet
     /// The folder of the store this command uses, without opening it. A relative <c>$env:PSCODEARTIFACT_STORE</c>
     /// is taken relative to the current PowerShell location, as every path a user types is.
     /// </summary>
-    protected string StorePath
+    protected string StorePath => ResolveStorePath(SessionState.Path);
+
+    internal static string ResolveStorePath(PathIntrinsics? path)
     {
-        get
-        {
-            var configured = Environment.GetEnvironmentVariable(CaStore.StoreVariable);
-            return string.IsNullOrWhiteSpace(configured) || Path.IsPathRooted(configured)
-                ? CaStore.ResolvePath()
-                : Path.GetFullPath(configured, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
-        }
+        var configured = Environment.GetEnvironmentVariable(CaStore.StoreVariable);
+        return string.IsNullOrWhiteSpace(configured) || Path.IsPathRooted(configured) || path is null
+            ? CaStore.ResolvePath()
+            : Path.GetFullPath(configured, path.CurrentFileSystemLocation.ProviderPath);
     }
 
     /// <summary>Writes the value, or a non-terminating error for an expected failure. Returns whether it succeeded.</summary>

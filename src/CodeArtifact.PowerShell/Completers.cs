@@ -10,7 +10,7 @@ public sealed class DomainNameCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        Completion.Safe(() => CaStore.Open().Domains.List().Select(d => d.Name), wordToComplete);
+        Completion.Safe(() => Completion.OpenStore().Domains.List().Select(d => d.Name), wordToComplete);
 }
 
 /// <summary>Completes repository names of the domain given by <c>-Domain</c> (or of every domain).</summary>
@@ -22,7 +22,7 @@ public sealed class RepositoryNameCompleter : IArgumentCompleter
         var domain = fakeBoundParameters.Contains("Domain") ? fakeBoundParameters["Domain"]?.ToString() : null;
         return Completion.Safe(() =>
         {
-            var repositories = CaStore.Open().Repositories.List(string.IsNullOrEmpty(domain) ? null : domain);
+            var repositories = Completion.OpenStore().Repositories.List(string.IsNullOrEmpty(domain) ? null : domain);
             return repositories.Succeeded ? repositories.Value!.Select(r => r.Name).Distinct(StringComparer.OrdinalIgnoreCase) : [];
         }, wordToComplete);
     }
@@ -30,6 +30,10 @@ public sealed class RepositoryNameCompleter : IArgumentCompleter
 
 internal static class Completion
 {
+    /// <summary>The store the cmdlets of this session would use (a relative store path follows the PowerShell location).</summary>
+    public static CaStore OpenStore() =>
+        CaStore.Open(CaCmdlet.ResolveStorePath(System.Management.Automation.Runspaces.Runspace.DefaultRunspace?.SessionStateProxy.Path));
+
     public static IEnumerable<CompletionResult> Safe(Func<IEnumerable<string>> names, string wordToComplete)
     {
         var prefix = (wordToComplete ?? "").Trim('\'', '"');

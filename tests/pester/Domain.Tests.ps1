@@ -28,7 +28,6 @@ Describe 'Domains' {
 
             $created | Should -BeOfType ([PSCodeArtifact.Core.DomainInfo])
             $created.Name | Should -BeExactly 'demo'
-            $created.DomainName | Should -BeExactly 'demo'
             $created.Status | Should -BeExactly 'Active'
             $created.RepositoryCount | Should -Be 0
             $created.AssetSizeBytes | Should -Be 0
@@ -244,6 +243,16 @@ Describe 'Domains' {
             @(Get-CaDomain).Name | Should -Be @('busy', 'demo')
             (Get-CaDomain -Name 'busy').RepositoryCount | Should -Be 1
             @(Get-CaRepository -Domain 'busy').Name | Should -Be @('main')
+        }
+
+        It 'refuses with DomainNotEmpty under -WhatIf without -Force, as the removal itself would' {
+            New-CaDomain -Name 'busy' | Out-Null
+            New-CaRepository -Domain 'busy' -Name 'main' | Out-Null
+            { Remove-CaDomain -Name 'busy' -WhatIf -ErrorAction Stop } |
+                Should -Throw -ErrorId 'DomainNotEmpty,PSCodeArtifact.PowerShell.Commands.RemoveCaDomainCommand'
+            { Remove-CaDomain -Name 'nosuch' -WhatIf -ErrorAction Stop } |
+                Should -Throw -ErrorId 'DomainNotFound,PSCodeArtifact.PowerShell.Commands.RemoveCaDomainCommand'
+            (Get-CaDomain -Name 'busy').RepositoryCount | Should -Be 1
         }
 
         It 'lets a domain of the same name be created again after removal, with nothing of the old one' {

@@ -30,7 +30,6 @@ Describe 'Repositories' {
 
             $created | Should -BeOfType ([PSCodeArtifact.Core.RepositoryInfo])
             $created.Name | Should -BeExactly 'main'
-            $created.Repository | Should -BeExactly 'main'
             $created.DomainName | Should -BeExactly 'demo'
             $created.Description | Should -BeExactly 'Main feed'
             $created.Upstreams | Should -Be @('up-b', 'up-c', 'up-a')
@@ -316,6 +315,15 @@ Describe 'Repositories' {
             $result[0].Upstreams | Should -Be @('u2')
         }
 
+        It 'changes nothing when given nothing to change, and writes the repository with -PassThru' {
+            $before = Get-RepositorySnapshot 'demo'
+            Set-CaRepository -Domain 'demo' -Name 'main' | Should -BeNullOrEmpty
+            $result = @(Set-CaRepository -Domain 'demo' -Name 'main' -PassThru)
+            $result.Count | Should -Be 1
+            $result[0].Upstreams | Should -Be @('u1', 'u2')
+            Get-RepositorySnapshot 'demo' | Should -Be $before
+        }
+
         It 'updates the repositories piped from Get-CaRepository' {
             Get-CaRepository -Domain 'demo' -Name 'u*' | Set-CaRepository -Description 'upstream'
             @(Get-CaRepository -Domain 'demo' | ForEach-Object Description) | Should -Be @('before', 'upstream', 'upstream', 'upstream')
@@ -460,10 +468,21 @@ Describe 'Repositories' {
             New-CaRepository -Domain 'demo' -Name 'main' -Upstream 'u1', 'u2' | Out-Null
             $before = Get-RepositorySnapshot 'demo'
 
-            Get-CaRepository -Domain 'demo' | Remove-CaRepository -WhatIf
+            # Without -Force, -WhatIf reports u1 and u2 as upstreams of main; that is not a change either.
+            Get-CaRepository -Domain 'demo' | Remove-CaRepository -WhatIf -ErrorAction SilentlyContinue
             Get-CaRepository -Domain 'demo' | Remove-CaRepository -Force -WhatIf
 
             Get-RepositorySnapshot 'demo' | Should -Be $before
+        }
+
+        It 'refuses with RepositoryIsUpstream under -WhatIf without -Force, as the removal itself would' {
+            New-CaRepository -Domain 'demo' -Name 'base' | Out-Null
+            New-CaRepository -Domain 'demo' -Name 'main' -Upstream 'base' | Out-Null
+            { Remove-CaRepository -Domain 'demo' -Name 'base' -WhatIf -ErrorAction Stop } |
+                Should -Throw -ErrorId 'RepositoryIsUpstream,PSCodeArtifact.PowerShell.Commands.RemoveCaRepositoryCommand'
+            { Remove-CaRepository -Domain 'demo' -Name 'nosuch' -WhatIf -ErrorAction Stop } |
+                Should -Throw -ErrorId 'RepositoryNotFound,PSCodeArtifact.PowerShell.Commands.RemoveCaRepositoryCommand'
+            @(Get-CaRepository -Domain 'demo').Name | Should -Be @('base', 'main')
         }
 
         It 'removes every repository piped from Get-CaRepository with -Confirm:$false' {

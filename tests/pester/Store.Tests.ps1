@@ -158,6 +158,60 @@ Describe 'The store' {
             }
         }
 
+        It 'takes a relative $env:PSCODEARTIFACT_STORE relative to the current PowerShell location' {
+            $location = New-TestStore -NoSwitch
+            $processDirectory = New-TestStore -NoSwitch
+            $savedDirectory = [Environment]::CurrentDirectory
+            New-Item -ItemType Directory -Path $location, $processDirectory | Out-Null
+            try {
+                # PowerShell's location and the process's working directory differ, as they usually do.
+                [Environment]::CurrentDirectory = $processDirectory
+                Push-Location $location
+                $env:PSCODEARTIFACT_STORE = 'relative-store'
+                New-CaDomain -Name 'demo' | Out-Null
+                Pop-Location
+
+                Test-Path (Join-Path $location 'relative-store/catalog.db') | Should -BeTrue
+                Test-Path (Join-Path $processDirectory 'relative-store') | Should -BeFalse
+                $env:PSCODEARTIFACT_STORE = Join-Path $location 'relative-store'
+                @(Get-CaDomain).Name | Should -Be @('demo')
+            }
+            finally {
+                Pop-Location -ErrorAction SilentlyContinue
+                [Environment]::CurrentDirectory = $savedDirectory
+                $env:PSCODEARTIFACT_STORE = $script:Store
+                Remove-TestStore -Path $location, $processDirectory
+            }
+        }
+
+        It 'completes names from the store a relative $env:PSCODEARTIFACT_STORE names, as the cmdlets use it' {
+            $location = New-TestStore -NoSwitch
+            $processDirectory = New-TestStore -NoSwitch
+            $savedDirectory = [Environment]::CurrentDirectory
+            New-Item -ItemType Directory -Path $location, $processDirectory | Out-Null
+            try {
+                [Environment]::CurrentDirectory = $processDirectory
+                Push-Location $location
+                $env:PSCODEARTIFACT_STORE = 'relative-store'
+                New-CaDomain -Name 'demo' | Out-Null
+                New-CaRepository -Domain 'demo' -Name 'main' | Out-Null
+
+                $domains = Get-CompletionText -InputScript 'Get-CaDomain -Name d'
+                $repositories = Get-CompletionText -InputScript 'Get-CaRepository -Domain demo -Name m'
+                Pop-Location
+
+                $domains | Should -Be @('demo')
+                $repositories | Should -Be @('main')
+                Test-Path (Join-Path $processDirectory 'relative-store') | Should -BeFalse -Because 'completion must not create a store elsewhere'
+            }
+            finally {
+                Pop-Location -ErrorAction SilentlyContinue
+                [Environment]::CurrentDirectory = $savedDirectory
+                $env:PSCODEARTIFACT_STORE = $script:Store
+                Remove-TestStore -Path $location, $processDirectory
+            }
+        }
+
         It 'gives each store its own key, named by generation and fingerprint in EncryptionKey' {
             $other = New-TestStore -NoSwitch
             try {
@@ -214,6 +268,11 @@ Describe 'The store' {
     }
 
     Context '-WhatIf' {
+        It 'creates no store with New-CaDomain -WhatIf where none exists yet' {
+            New-CaDomain -Name 'demo' -WhatIf | Out-Null
+            Test-Path $script:Store | Should -BeFalse
+        }
+
         It 'changes nothing for New-CaDomain, New-CaRepository, Set-CaRepository, Remove-CaRepository and Remove-CaDomain' {
             New-CaDomain -Name 'demo' -Tag @{ a = '1' } | Out-Null
             New-CaRepository -Domain 'demo' -Name 'base' | Out-Null
