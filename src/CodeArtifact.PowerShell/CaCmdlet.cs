@@ -16,14 +16,15 @@ public abstract class CaCmdlet : PSCmdlet
     /// The folder of the store this command uses, without opening it. A relative <c>$env:PSCODEARTIFACT_STORE</c>
     /// is taken relative to the current PowerShell location, as every path a user types is.
     /// </summary>
-    protected string StorePath => ResolveStorePath(SessionState.Path);
+    protected string StorePath => ResolveStorePath(() => SessionState.Path.CurrentFileSystemLocation.ProviderPath);
 
-    internal static string ResolveStorePath(PathIntrinsics? path)
+    /// <summary>The store folder; <paramref name="location"/> gives the current file-system location, asked only for a relative setting.</summary>
+    internal static string ResolveStorePath(Func<string?> location)
     {
         var configured = Environment.GetEnvironmentVariable(CaStore.StoreVariable);
-        return string.IsNullOrWhiteSpace(configured) || Path.IsPathRooted(configured) || path is null
+        return string.IsNullOrWhiteSpace(configured) || Path.IsPathRooted(configured) || location() is not { } current
             ? CaStore.ResolvePath()
-            : Path.GetFullPath(configured, path.CurrentFileSystemLocation.ProviderPath);
+            : Path.GetFullPath(configured, current);
     }
 
     /// <summary>Writes the value, or a non-terminating error for an expected failure. Returns whether it succeeded.</summary>

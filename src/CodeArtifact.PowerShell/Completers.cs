@@ -31,8 +31,11 @@ public sealed class RepositoryNameCompleter : IArgumentCompleter
 internal static class Completion
 {
     /// <summary>The store the cmdlets of this session would use (a relative store path follows the PowerShell location).</summary>
-    public static CaStore OpenStore() =>
-        CaStore.Open(CaCmdlet.ResolveStorePath(System.Management.Automation.Runspaces.Runspace.DefaultRunspace?.SessionStateProxy.Path));
+    public static CaStore OpenStore() => CaStore.Open(CaCmdlet.ResolveStorePath(CurrentLocation));
+
+    // A completer runs inside the prompt's pipeline, where the runspace's proxy is busy; a script block runs in place.
+    private static string? CurrentLocation() =>
+        ScriptBlock.Create("$ExecutionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath").Invoke().FirstOrDefault()?.BaseObject as string;
 
     public static IEnumerable<CompletionResult> Safe(Func<IEnumerable<string>> names, string wordToComplete)
     {
