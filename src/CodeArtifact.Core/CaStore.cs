@@ -26,6 +26,7 @@ public sealed class CaStore
         Blobs = new FileBlobStore(System.IO.Path.Combine(path, "blobs"), System.IO.Path.Combine(path, "tmp"));
         Domains = new DomainService(this);
         Repositories = new RepositoryService(this);
+        Packages = new PackageService(this);
         Maintenance = new StoreMaintenance(this);
     }
 
@@ -41,6 +42,8 @@ public sealed class CaStore
     public DomainService Domains { get; }
 
     public RepositoryService Repositories { get; }
+
+    public PackageService Packages { get; }
 
     public StoreMaintenance Maintenance { get; }
 

@@ -31,6 +31,9 @@ public readonly struct Outcome<T>
 
     public static implicit operator Outcome<T>(T value) => new(value, null);
 
+    /// <summary>A success with <paramref name="value"/>, where an implicit conversion cannot apply (interfaces).</summary>
+    public static Outcome<T> From(T value) => new(value, null);
+
     public static implicit operator Outcome<T>(Failure failure) => new(default, failure);
 }
 
@@ -58,4 +61,20 @@ public static class ErrorCodes
     public const string InvalidPackageName = nameof(InvalidPackageName);
     public const string InvalidPackageVersion = nameof(InvalidPackageVersion);
     public const string PackageFileMismatch = nameof(PackageFileMismatch);
+    public const string InvalidAssetName = nameof(InvalidAssetName);
+    public const string InvalidFormat = nameof(InvalidFormat);
+    public const string UnknownFormat = nameof(UnknownFormat);
+    public const string PackageNotFound = nameof(PackageNotFound);
+    public const string PackageVersionNotFound = nameof(PackageVersionNotFound);
+    public const string AssetNotFound = nameof(AssetNotFound);
+    public const string AssetConflict = nameof(AssetConflict);
+    public const string VersionAlreadyExists = nameof(VersionAlreadyExists);
+    public const string VersionNotPublishable = nameof(VersionNotPublishable);
+    public const string PublishBlocked = nameof(PublishBlocked);
+    public const string InvalidStatus = nameof(InvalidStatus);
+    public const string MismatchedRevision = nameof(MismatchedRevision);
+    public const string InvalidOriginConfiguration = nameof(InvalidOriginConfiguration);
+    public const string NoVersionsGiven = nameof(NoVersionsGiven);
+    public const string TooManyVersions = nameof(TooManyVersions);
+    public const string SameRepository = nameof(SameRepository);
 }

@@ -12,6 +12,26 @@ internal static class ErrorRecords
             ErrorDetails = new ErrorDetails(failure.Message),
         };
 
+    /// <summary>A failed version of a batch call: the id names CodeArtifact's code in this module's PascalCase style.</summary>
+    public static ErrorRecord From(PackageVersionResult result)
+    {
+        var (id, kind) = result.ErrorCode switch
+        {
+            "ALREADY_EXISTS" => ("PackageVersionAlreadyExists", FailureKind.AlreadyExists),
+            "MISMATCHED_REVISION" => ("MismatchedRevision", FailureKind.Conflict),
+            "MISMATCHED_STATUS" => ("MismatchedStatus", FailureKind.Conflict),
+            "NOT_ALLOWED" => ("PackageVersionNotAllowed", FailureKind.Conflict),
+            "NOT_FOUND" => ("PackageVersionNotFound", FailureKind.NotFound),
+            "SKIPPED" => ("PackageVersionSkipped", FailureKind.Conflict),
+            _ => ("PackageVersionFailed", FailureKind.Conflict),
+        };
+        var failure = new Failure(id, kind, $"{result.ErrorCode}: {result.ErrorMessage}", result.Version);
+        return new ErrorRecord(new CodeArtifactException(failure), id, Category(kind), result)
+        {
+            ErrorDetails = new ErrorDetails(failure.Message),
+        };
+    }
+
     private static ErrorCategory Category(FailureKind kind) => kind switch
     {
         FailureKind.Invalid => ErrorCategory.InvalidArgument,

@@ -150,5 +150,51 @@ public sealed class Catalog
             PRIMARY KEY (domain_id, sha256)
         );
         """,
+        """
+        CREATE TABLE packages (
+            id              INTEGER PRIMARY KEY,
+            repository_id   INTEGER NOT NULL REFERENCES repositories(id),
+            format          TEXT    NOT NULL,
+            namespace       TEXT    NOT NULL,
+            namespace_key   TEXT    NOT NULL,
+            name            TEXT    NOT NULL,
+            name_key        TEXT    NOT NULL,
+            origin_publish  TEXT    NOT NULL,
+            origin_upstream TEXT    NOT NULL,
+            created_time    INTEGER NOT NULL,
+            UNIQUE (repository_id, format, namespace_key, name_key)
+        );
+        CREATE TABLE package_versions (
+            id               INTEGER PRIMARY KEY,
+            package_id       INTEGER NOT NULL REFERENCES packages(id),
+            version          TEXT    NOT NULL,
+            version_key      TEXT    NOT NULL,
+            status           TEXT    NOT NULL,
+            revision         TEXT    NOT NULL,
+            origin_type      TEXT    NOT NULL,
+            entry_repository TEXT,
+            entry_external   TEXT,
+            metadata_sha256  TEXT,
+            published_time   INTEGER NOT NULL,
+            updated_time     INTEGER NOT NULL,
+            UNIQUE (package_id, version_key)
+        );
+        CREATE TABLE assets (
+            id              INTEGER PRIMARY KEY,
+            version_id      INTEGER NOT NULL REFERENCES package_versions(id),
+            name            TEXT    NOT NULL,
+            sha256          TEXT    NOT NULL,
+            manifest_sha256 TEXT,
+            created_time    INTEGER NOT NULL,
+            UNIQUE (version_id, name)
+        );
+        CREATE INDEX ix_assets_sha256 ON assets (sha256);
+        CREATE TABLE dist_tags (
+            package_id  INTEGER NOT NULL REFERENCES packages(id),
+            tag         TEXT    NOT NULL,
+            version_key TEXT    NOT NULL,
+            PRIMARY KEY (package_id, tag)
+        );
+        """,
     ];
 }

@@ -1,0 +1,64 @@
+using System.Management.Automation;
+using PSCodeArtifact.Core;
+
+namespace PSCodeArtifact.PowerShell.Commands;
+
+/// <summary>Gets the packages of a repository (ListPackages / DescribePackage).</summary>
+[Cmdlet(VerbsCommon.Get, "CaPackage")]
+[OutputType(typeof(PackageInfo))]
+public sealed class GetCaPackageCommand : CaCmdlet
+{
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(DomainNameCompleter))]
+    [Alias("DomainName")]
+    public string Domain { get; set; } = "";
+
+    /// <summary>The repository; binds the Name of repositories piped from Get-CaRepository.</summary>
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(RepositoryNameCompleter))]
+    [Alias("Name")]
+    public string Repository { get; set; } = "";
+
+    [Parameter]
+    [ValidateSet("npm", "pypi", "maven", "nuget", "generic")]
+    public string? Format { get; set; }
+
+    [Parameter]
+    [SupportsWildcards]
+    public string? Namespace { get; set; }
+
+    [Parameter(Position = 0)]
+    [SupportsWildcards]
+    public string[]? Package { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var listed = Store.Packages.ListPackages(Domain, Repository, Format);
+        if (!WriteOutcome(listed, writeValue: false)) return;
+        IEnumerable<PackageInfo> packages = listed.Value!;
+        if (Namespace is not null)
+        {
+            var ns = WildcardPattern.Get(Namespace.TrimStart('@'), WildcardOptions.IgnoreCase);
+            packages = packages.Where(p => ns.IsMatch(p.Namespace ?? ""));
+        }
+        if (Package is null)
+        {
+            WriteObject(packages, enumerateCollection: true);
+            return;
+        }
+        var candidates = packages.ToList();
+        var written = new HashSet<PackageInfo>();
+        foreach (var name in Package)
+        {
+            var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
+            var matches = candidates.Where(p => pattern.IsMatch(p.Package) || pattern.IsMatch(p.DisplayName)).ToList();
+            if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
+            {
+                WriteError(ErrorRecords.From(new Failure(ErrorCodes.PackageNotFound, FailureKind.NotFound,
+                    $"No package named '{name}'{(Format is null ? "" : $" of format {Format}")} exists in the repository '{Repository}' of the domain '{Domain}'.", name)));
+                continue;
+            }
+            WriteObject(matches.Where(written.Add), enumerateCollection: true);
+        }
+    }
+}
