@@ -18,6 +18,19 @@
         'Get-CaRepository'
         'Set-CaRepository'
         'Remove-CaRepository'
+        'Publish-CaPackage'
+        'Get-CaPackage'
+        'Remove-CaPackage'
+        'Get-CaPackageVersion'
+        'Set-CaPackageVersionStatus'
+        'Copy-CaPackageVersion'
+        'Remove-CaPackageVersion'
+        'Get-CaPackageVersionAsset'
+        'Save-CaPackageVersionAsset'
+        'Get-CaPackageVersionReadme'
+        'Get-CaPackageVersionDependency'
+        'Get-CaPackageOriginConfiguration'
+        'Set-CaPackageOriginConfiguration'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

@@ -109,6 +109,8 @@ public static class SafeArchive
                     found.TryAdd(entry.Name, bytes.Value!);
                 }
             }
+            // Read to the end of the gzip stream so its CRC and length trailer are checked: a cut or damaged file fails.
+            expanded.CopyTo(Stream.Null);
         }
         catch (DecompressionBombException)
         {

@@ -8,13 +8,13 @@ namespace PSCodeArtifact.PowerShell.Commands;
 [OutputType(typeof(PackageInfo))]
 public sealed class GetCaPackageCommand : CaCmdlet
 {
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(DomainNameCompleter))]
     [Alias("DomainName")]
     public string Domain { get; set; } = "";
 
     /// <summary>The repository; binds the Name of repositories piped from Get-CaRepository.</summary>
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(RepositoryNameCompleter))]
     [Alias("Name")]
     public string Repository { get; set; } = "";
@@ -27,7 +27,7 @@ public sealed class GetCaPackageCommand : CaCmdlet
     [SupportsWildcards]
     public string? Namespace { get; set; }
 
-    [Parameter(Position = 0)]
+    [Parameter(Position = 2)]
     [SupportsWildcards]
     public string[]? Package { get; set; }
 

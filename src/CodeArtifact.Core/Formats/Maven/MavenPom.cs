@@ -22,7 +22,7 @@ internal static partial class MavenPom
 
     public sealed record Coordinates(string GroupId, string ArtifactId, string Version);
 
-    public sealed record Pom(Coordinates Coordinates, string Packaging, PackageMetadata Metadata);
+    public sealed record Pom(Coordinates Coordinates, PackageMetadata Metadata);
 
     [GeneratedRegex(@"\$\{([^}]*)\}", RegexOptions.CultureInvariant)]
     private static partial Regex ReferencePattern();
@@ -84,26 +84,26 @@ internal static partial class MavenPom
         var version = Expand(rawVersion);
         if (Unresolved(groupId) is { } groupReference)
         {
-            return PackageErrors.InvalidName(groupId, $"the groupId refers to ${{{groupReference}}}, which the POM does not define (a parent's properties cannot be read).");
+            return PackageErrors.InvalidName(groupId, $"the groupId refers to ${{{groupReference}}}, which this POM alone cannot resolve (a parent's properties are not read).");
         }
         if (Unresolved(artifactId) is { } artifactReference)
         {
-            return PackageErrors.InvalidName(artifactId, $"the artifactId refers to ${{{artifactReference}}}, which the POM does not define.");
+            return PackageErrors.InvalidName(artifactId, $"the artifactId refers to ${{{artifactReference}}}, which this POM alone cannot resolve.");
         }
         if (Unresolved(version) is { } versionReference)
         {
-            return PackageErrors.InvalidVersion(version, $"the version refers to ${{{versionReference}}}, which the POM does not define (a parent's properties cannot be read).");
+            return PackageErrors.InvalidVersion(version, $"the version refers to ${{{versionReference}}}, which this POM alone cannot resolve (a parent's properties are not read).");
         }
 
         var dependencies = new List<PackageDependency>();
-        if (rawParentArtifactId is not null)
+        if (ExpandOrNull(rawParentArtifactId) is { Length: > 0 } parentArtifactId)
         {
-            dependencies.Add(new PackageDependency(ExpandOrNull(rawParentGroupId), Expand(rawParentArtifactId), "parent", ExpandOrNull(rawParentVersion) ?? ""));
+            dependencies.Add(new PackageDependency(ExpandOrNull(rawParentGroupId), parentArtifactId, "parent", ExpandOrNull(rawParentVersion) ?? ""));
         }
         foreach (var dependency in Child(project, "dependencies")?.Elements().Where(e => e.Name.LocalName == "dependency") ?? [])
         {
             // Maven refuses a dependency without an artifactId when it builds; here it is just not listed.
-            if (ExpandOrNull(Text(Child(dependency, "artifactId"))) is not { } package) continue;
+            if (ExpandOrNull(Text(Child(dependency, "artifactId"))) is not { Length: > 0 } package) continue;
             var optional = string.Equals(ExpandOrNull(Text(Child(dependency, "optional"))), "true", StringComparison.OrdinalIgnoreCase);
             var scope = ExpandOrNull(Text(Child(dependency, "scope"))) ?? "compile";
             dependencies.Add(new PackageDependency(
@@ -126,11 +126,6 @@ internal static partial class MavenPom
             ?? StripScmPrefix(ExpandOrNull(Text(Child(scm, "connection"))));
         var packaging = ExpandOrNull(Text(Child(project, "packaging"))) ?? "jar";
 
-        if (expander.Exhausted)
-        {
-            return PackageErrors.InvalidFile(fileName, "the POM's property references expand far beyond its size.");
-        }
-
         var metadata = new PackageMetadata
         {
             DisplayName = groupId + ":" + artifactId,
@@ -142,7 +137,11 @@ internal static partial class MavenPom
             Dependencies = dependencies,
             Properties = new Dictionary<string, string>(StringComparer.Ordinal) { ["packaging"] = packaging },
         };
-        return new Pom(new Coordinates(groupId, artifactId, version), packaging, metadata);
+        if (expander.Exhausted)
+        {
+            return PackageErrors.InvalidFile(fileName, "the POM's property references expand far beyond its size.");
+        }
+        return new Pom(new Coordinates(groupId, artifactId, version), metadata);
     }
 
     /// <summary>The first property reference left in <paramref name="value"/>, or null when there is none.</summary>
