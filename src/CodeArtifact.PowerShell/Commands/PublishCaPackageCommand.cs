@@ -59,6 +59,12 @@ public sealed class PublishCaPackageCommand : CaCmdlet
     [Parameter]
     public SwitchParameter Unfinished { get; set; }
 
+    /// <summary>The SHA-256 the file must have (as CodeArtifact's assetSHA256); verified while it streams, nothing is kept on a mismatch.</summary>
+    [Parameter]
+    [Alias("AssetSHA256")]
+    [ValidatePattern("^[0-9A-Fa-f]{64}$")]
+    public string? Sha256 { get; set; }
+
     protected override void ProcessRecord()
     {
         if (ParameterSetName == LiteralPathSet)
@@ -138,6 +144,7 @@ public sealed class PublishCaPackageCommand : CaCmdlet
             Package = Package,
             Version = Version,
             Unfinished = Unfinished,
+            ExpectedSha256 = Sha256,
         };
         var isMaven = Format == "maven" || (Format is null && PackageFormats.Maven.Recognizes(name));
         if (isMaven && !name.EndsWith(".pom", StringComparison.OrdinalIgnoreCase) && Package is null)

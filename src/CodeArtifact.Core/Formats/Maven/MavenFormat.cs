@@ -266,7 +266,10 @@ public sealed partial class MavenFormat : IPackageFormat
         if (bytes.Failure is { } tooLarge) return tooLarge;
         try
         {
-            using var document = JsonDocument.Parse(bytes.Value!, new JsonDocumentOptions { MaxDepth = 64 });
+            // JsonDocument refuses a UTF-8 byte order mark, which editors on Windows like to add.
+            var json = bytes.Value!.AsMemory();
+            if (json.Span.StartsWith("\uFEFF"u8)) json = json[3..];
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 return PackageErrors.InvalidFile(fileName, "a Gradle module file is a JSON object.");
