@@ -274,4 +274,29 @@ public sealed class PackageServiceTests : IDisposable
             Assert.Equal(bytes, copy.ToArray());
         }
     }
+
+    [Fact]
+    public async Task RemovingARepositoryWithPackages_ReleasesItsBlobs_AndKeepsSharedOnes()
+    {
+        await Publish("main", "nuget/Demo.Core.1.2.3.nupkg");
+        await Publish("main", "npm/demo-lib-1.2.3.tgz");
+        await Publish("other", "nuget/Demo.Core.1.2.3.nupkg");
+        var shared = Packages.ListAssets("pkgs", "other", "nuget", null, "Demo.Core", "1.2.3").Value!.Single().Size;
+
+        Assert.True(Store.Repositories.Remove("pkgs", "main", force: false).Succeeded);
+
+        Assert.Equal(shared, AssetBytes() - MetadataAndManifestBytes());
+        Assert.True(Store.Domains.Remove("pkgs", force: true).Succeeded);
+        Assert.False(Directory.Exists(Path.Combine(_temp.Folder, "blobs", "pkgs")));
+    }
+
+    private long MetadataAndManifestBytes()
+    {
+        using var connection = Store.Catalog.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT COALESCE(SUM(b.size), 0) FROM blobs b WHERE b.ref_count > 0 AND b.sha256 NOT IN (SELECT sha256 FROM assets);
+            """;
+        return (long)command.ExecuteScalar()!;
+    }
 }

@@ -86,6 +86,12 @@ public sealed class DomainService
             const string Repositories = "SELECT id FROM repositories WHERE domain_id = $id";
             Sql.Execute(connection, $"DELETE FROM repository_upstreams WHERE repository_id IN ({Repositories});", transaction, ("$id", id));
             Sql.Execute(connection, $"DELETE FROM tags WHERE resource_type = '{RepositoryService.TagResource}' AND resource_id IN ({Repositories});", transaction, ("$id", id));
+            Sql.Execute(connection, $"""
+                DELETE FROM assets WHERE version_id IN (SELECT v.id FROM package_versions v JOIN packages p ON p.id = v.package_id WHERE p.repository_id IN ({Repositories}));
+                DELETE FROM package_versions WHERE package_id IN (SELECT id FROM packages WHERE repository_id IN ({Repositories}));
+                DELETE FROM dist_tags WHERE package_id IN (SELECT id FROM packages WHERE repository_id IN ({Repositories}));
+                DELETE FROM packages WHERE repository_id IN ({Repositories});
+                """, transaction, ("$id", id));
             Sql.Execute(connection, "DELETE FROM repositories WHERE domain_id = $id;", transaction, ("$id", id));
             Sql.Execute(connection, "DELETE FROM blobs WHERE domain_id = $id;", transaction, ("$id", id));
             Sql.DeleteTags(connection, transaction, TagResource, id);

@@ -841,8 +841,24 @@ public sealed class PackageService
             """, transaction, ("$v", versionId));
     }
 
+    /// <summary>Deletes every package of a repository inside the caller's transaction, releasing the blobs they refer to.</summary>
+    internal static void DeleteRepositoryContent(SqliteConnection connection, SqliteTransaction transaction, long domainId, long repositoryId)
+    {
+        var packages = new List<long>();
+        using (var command = Sql.Command(connection, "SELECT id FROM packages WHERE repository_id = $r;", transaction, ("$r", repositoryId)))
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read()) packages.Add(reader.GetInt64(0));
+        }
+        foreach (var package in packages)
+        {
+            foreach (var version in ListVersionRows(connection, transaction, package)) DeleteVersionRow(connection, transaction, domainId, version.Id);
+            Sql.Execute(connection, "DELETE FROM dist_tags WHERE package_id = $p; DELETE FROM packages WHERE id = $p;", transaction, ("$p", package));
+        }
+    }
+
     /// <summary>Deletes the files of blobs whose last reference went away (in its own write transaction; see <see cref="BlobCatalog"/>).</summary>
-    private void FreeBlobs(string domain, long domainId)
+    internal void FreeBlobs(string domain, long domainId)
     {
         var key = _store.Domains.GetKey(domain);
         if (!key.Succeeded) return;

@@ -108,8 +108,11 @@ public sealed class RepositoryService
         }
         Sql.Execute(connection, "DELETE FROM repository_upstreams WHERE repository_id = $id;", transaction, ("$id", id));
         Sql.DeleteTags(connection, transaction, TagResource, id);
+        var domainId = DomainService.Id(connection, domain, transaction)!.Value;
+        PackageService.DeleteRepositoryContent(connection, transaction, domainId, id);
         Sql.Execute(connection, "DELETE FROM repositories WHERE id = $id;", transaction, ("$id", id));
         transaction.Commit();
+        _store.Packages.FreeBlobs(domain, domainId);
         return removed;
     }
 

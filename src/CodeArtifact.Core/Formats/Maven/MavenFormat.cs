@@ -160,6 +160,7 @@ public sealed partial class MavenFormat : IPackageFormat
             }
             assetName = fileName;
         }
+        if (CheckAssetName(assetName) is { } tooLong) return tooLong;
 
         return new ParsedAsset
         {
@@ -189,6 +190,7 @@ public sealed partial class MavenFormat : IPackageFormat
                 $"a file of {groupId}:{artifactId}:{version} must be named {artifactId}-{version}[-classifier].extension"
                 + (version.EndsWith(SnapshotSuffix, StringComparison.Ordinal) ? ", or carry a snapshot timestamp in place of SNAPSHOT." : "."));
         }
+        if (CheckAssetName(fileName) is { } tooLong) return tooLong;
         cancellationToken.ThrowIfCancellationRequested();
 
         if (s_zipExtensions.Contains(parts.Extension))
@@ -307,6 +309,12 @@ public sealed partial class MavenFormat : IPackageFormat
         }
         return buffer.ToArray();
     }
+
+    // CodeArtifact's asset names have at most 255 characters; a long artifactId plus a long version can exceed that.
+    private static Failure? CheckAssetName(string assetName) =>
+        assetName.Length > MaxIdentifierLength
+            ? PackageErrors.InvalidFile(assetName, $"an asset name has at most {MaxIdentifierLength} characters.")
+            : null;
 
     private static Failure? CheckIdentifier(string? value, string what)
     {

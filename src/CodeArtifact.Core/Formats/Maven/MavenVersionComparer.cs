@@ -201,7 +201,7 @@ internal static class MavenVersionComparer
                     foreach (var item in _items)
                     {
                         var result = item.CompareTo(null);
-                        return result;
+                        if (result != 0) return result;
                     }
                     return 0;
                 case ListItem list:
