@@ -155,6 +155,9 @@ public sealed class MavenFormatTests
     [InlineData("4.9.9.RELEASE", "5.0.0.RELEASE")]
     public void CompareVersions_OrdersAsMaven(string older, string newer)
     {
+        // Maven's order itself, not the tie-break the format adds for versions Maven calls equal.
+        Assert.True(MavenVersionComparer.Compare(older, newer) < 0, $"expected {older} < {newer} by Maven's rules");
+        Assert.True(MavenVersionComparer.Compare(newer, older) > 0, $"expected {newer} > {older} by Maven's rules");
         Assert.True(s_format.CompareVersions(older, newer) < 0, $"expected {older} < {newer}");
         Assert.True(s_format.CompareVersions(newer, older) > 0, $"expected {newer} > {older}");
     }
@@ -195,8 +198,8 @@ public sealed class MavenFormatTests
         {
             for (var high = low + 1; high < ascending.Length; high++)
             {
-                Assert.True(s_format.CompareVersions(ascending[low], ascending[high]) < 0, $"expected {ascending[low]} < {ascending[high]}");
-                Assert.True(s_format.CompareVersions(ascending[high], ascending[low]) > 0, $"expected {ascending[high]} > {ascending[low]}");
+                Assert.True(MavenVersionComparer.Compare(ascending[low], ascending[high]) < 0, $"expected {ascending[low]} < {ascending[high]}");
+                Assert.True(MavenVersionComparer.Compare(ascending[high], ascending[low]) > 0, $"expected {ascending[high]} > {ascending[low]}");
             }
         }
     }
@@ -610,6 +613,17 @@ public sealed class MavenFormatTests
     }
 
     [Fact]
+    public void Parse_AssetNameLongerThan255_IsInvalidPackageFile()
+    {
+        var known = new PackageCoordinates(Group, new string('a', 200), "1." + new string('0', 60));
+        var fileName = $"{known.Name}-{known.Version}.jar";
+        var pom = Pom($"<groupId>{Group}</groupId><artifactId>{known.Name}</artifactId><version>{known.Version}</version>");
+
+        Assert.Equal(ErrorCodes.InvalidPackageFile, Parse(Fixture("demo-lib-1.0.0.jar"), fileName, known).Failure?.Code);
+        Assert.Equal(ErrorCodes.InvalidPackageFile, Parse(pom, "pom.xml").Failure?.Code);
+    }
+
+    [Fact]
     public void Parse_ArtifactWithInvalidKnownCoordinates_IsRefused()
     {
         var jar = Fixture("demo-lib-1.0.0.jar");
@@ -629,6 +643,15 @@ public sealed class MavenFormatTests
 
         Assert.Equal("demo-lib-1.0.0.module", asset.AssetName);
         Assert.Null(asset.Metadata);
+    }
+
+    [Fact]
+    public void Parse_GradleModuleWithAByteOrderMark_IsAccepted()
+    {
+        var module = "\uFEFF{\"formatVersion\":\"1.1\"}"u8.ToArray();
+
+        Assert.Equal(0xEF, module[0]);
+        AssertParsed(Parse(module, "demo-lib-1.0.0.module", s_demoLib));
     }
 
     [Fact]
