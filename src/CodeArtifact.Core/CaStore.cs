@@ -68,6 +68,8 @@ public sealed class CaStore
         if (s_stores.TryGetValue(full, out var cached) && cached.IsValueCreated && !File.Exists(cached.Value.Catalog.DatabasePath))
         {
             s_stores.TryRemove(full, out _);
+            // Pooled connections still point at the deleted catalog file.
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         }
         return s_stores.GetOrAdd(full, p => new Lazy<CaStore>(() => new CaStore(p, null), LazyThreadSafetyMode.PublicationOnly)).Value;
     }

@@ -67,6 +67,7 @@ public static class ErrorCodes
     public const string PackageNotFound = nameof(PackageNotFound);
     public const string PackageVersionNotFound = nameof(PackageVersionNotFound);
     public const string AssetNotFound = nameof(AssetNotFound);
+    public const string AssetNotAvailable = nameof(AssetNotAvailable);
     public const string AssetConflict = nameof(AssetConflict);
     public const string VersionAlreadyExists = nameof(VersionAlreadyExists);
     public const string VersionNotPublishable = nameof(VersionNotPublishable);

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using PSCodeArtifact.Core;
+using PSCodeArtifact.Core.Formats;
 
 namespace PSCodeArtifact.PowerShell;
 
@@ -20,7 +21,13 @@ public abstract class CaPackageCmdlet : CaCmdlet
 
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [ValidateSet("npm", "pypi", "maven", "nuget", "generic")]
-    public string Format { get; set; } = "";
+    public string Format
+    {
+        get => _format;
+        set => _format = value.ToLowerInvariant();
+    }
+
+    private string _format = "";
 
     /// <summary>The npm scope (with or without '@'), Maven groupId or generic namespace; none for PyPI and NuGet.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -30,14 +37,7 @@ public abstract class CaPackageCmdlet : CaCmdlet
     public string Package { get; set; } = "";
 
     /// <summary>A readable name of the package for messages (npm scopes, Maven groupIds).</summary>
-    protected string PackageDisplay => string.IsNullOrEmpty(Namespace)
-        ? Package
-        : Format switch
-        {
-            "npm" => $"@{Namespace.TrimStart('@')}/{Package}",
-            "maven" => $"{Namespace}:{Package}",
-            _ => $"{Namespace}/{Package}",
-        };
+    protected string PackageDisplay => PackageFormats.DisplayName(Format, Namespace?.TrimStart('@'), Package);
 
     /// <summary>Writes each result: successes as objects, failures as errors with ids per CodeArtifact code.</summary>
     protected void WriteResults(Outcome<IReadOnlyList<PackageVersionResult>> outcome)
@@ -67,8 +67,11 @@ internal sealed class VersionBatch
         }
     }
 
+    /// <summary>One batch per package and per 100 versions (the most one call takes); each batch is all or nothing.</summary>
     public IEnumerable<(string Domain, string Repository, string Format, string? Namespace, string Package, IReadOnlyList<string> Versions,
-        IReadOnlyDictionary<string, string>? Revisions)> Groups =>
-        _groups.Select(g => (g.Key.Item1, g.Key.Item2, g.Key.Item3, g.Key.Item4.Length == 0 ? null : g.Key.Item4, g.Key.Item5,
-            (IReadOnlyList<string>)g.Value.Versions, g.Value.Revisions.Count == 0 ? null : (IReadOnlyDictionary<string, string>)g.Value.Revisions));
+        IReadOnlyDictionary<string, string>? Revisions, string Display)> Groups =>
+        _groups.SelectMany(g => g.Value.Versions.Chunk(Core.Services.PackageService.MaxVersionsPerCall).Select(chunk =>
+            (g.Key.Item1, g.Key.Item2, g.Key.Item3, g.Key.Item4.Length == 0 ? null : g.Key.Item4, g.Key.Item5, (IReadOnlyList<string>)chunk,
+                g.Value.Revisions.Count == 0 ? null : (IReadOnlyDictionary<string, string>)g.Value.Revisions,
+                PackageFormats.DisplayName(g.Key.Item3, g.Key.Item4.TrimStart('@'), g.Key.Item5))));
 }

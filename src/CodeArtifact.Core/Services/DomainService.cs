@@ -168,7 +168,9 @@ public sealed class DomainService
         using var command = Sql.Command(connection, $"""
             SELECT d.id, d.name, d.status, d.created_time, d.key_provider, d.key_id,
                    (SELECT COUNT(*) FROM repositories r WHERE r.domain_id = d.id),
-                   (SELECT COALESCE(SUM(b.size), 0) FROM blobs b WHERE b.domain_id = d.id AND b.ref_count > 0)
+                   (SELECT COALESCE(SUM(b.size), 0) FROM blobs b WHERE b.domain_id = d.id AND b.ref_count > 0 AND EXISTS (
+                        SELECT 1 FROM assets a JOIN package_versions v ON v.id = a.version_id JOIN packages p ON p.id = v.package_id
+                        JOIN repositories r ON r.id = p.repository_id WHERE a.sha256 = b.sha256 AND r.domain_id = d.id))
             FROM domains d {(name is null ? "" : "WHERE d.name = $name")} ORDER BY d.name;
             """, transaction, ("$name", name));
         var rows = new List<(long Id, string Name, string Status, long Created, string Key, int Repositories, long Size)>();

@@ -160,6 +160,12 @@ public sealed class PackageService
             }
             var current = Sql.Scalar<string>(connection, "SELECT sha256 FROM assets WHERE version_id = $v AND name = $name;", transaction,
                 ("$v", versionId), ("$name", assetName));
+            if (!format.AllowsMultipleAssets && current != asset.Digests.Sha256)
+            {
+                return new Failure(ErrorCodes.VersionAlreadyExists, FailureKind.Conflict,
+                    $"Version {existing.Version} of '{DisplayName(format.Name, target.Namespace, target.Name)}' already exists with other content; a {format.Name} version has exactly one file and cannot be published again (delete the version first).",
+                    target.Version);
+            }
             if (current is not null)
             {
                 if (!string.Equals(current, asset.Digests.Sha256, StringComparison.Ordinal))
@@ -172,12 +178,6 @@ public sealed class PackageService
                 if (status == Unfinished && !request.Unfinished && format is GenericFormat) Finish(connection, transaction, versionId, now);
                 transaction.Commit();
                 return true;
-            }
-            if (!format.AllowsMultipleAssets)
-            {
-                return new Failure(ErrorCodes.VersionAlreadyExists, FailureKind.Conflict,
-                    $"Version {existing.Version} of '{DisplayName(format.Name, target.Namespace, target.Name)}' already exists; a {format.Name} version has exactly one asset.",
-                    target.Version);
             }
             if (format is GenericFormat && status != Unfinished)
             {
@@ -207,17 +207,34 @@ public sealed class PackageService
         }
         Sql.Execute(connection, "INSERT INTO assets (version_id, name, sha256, manifest_sha256, created_time) VALUES ($v, $name, $sha, $manifest, $now);",
             transaction, ("$v", versionId), ("$name", assetName), ("$sha", asset.Digests.Sha256), ("$manifest", manifestSha), ("$now", now));
-        if (metadata is not null && Sql.Scalar<string>(connection, "SELECT metadata_sha256 FROM package_versions WHERE id = $v;", transaction, ("$v", versionId)) is null)
+        if (metadata is not null && TakesMetadata(connection, transaction, versionId, assetName) is var (takes, previous) && takes)
         {
             _store.Blobs.Commit(metadata);
             BlobCatalog.AddReference(connection, transaction, domainId, metadata.Digests);
-            Sql.Execute(connection, "UPDATE package_versions SET metadata_sha256 = $sha WHERE id = $v;", transaction, ("$sha", metadata.Digests.Sha256), ("$v", versionId));
+            if (previous is not null) BlobCatalog.ReleaseReference(connection, transaction, domainId, previous);
+            Sql.Execute(connection, "UPDATE package_versions SET metadata_sha256 = $sha, metadata_source = $source WHERE id = $v;", transaction,
+                ("$sha", metadata.Digests.Sha256), ("$source", assetName), ("$v", versionId));
         }
         if (status == Unfinished && !request.Unfinished) Finish(connection, transaction, versionId, now);
         UpdateRevision(connection, transaction, versionId, now);
         if (format.Name == "npm") SetPublishTag(connection, transaction, format, packageId, target.VersionKey, request.DistTag);
         transaction.Commit();
         return true;
+    }
+
+    /// <summary>
+    /// Whether a new asset's metadata becomes the version's: the first asset's does, and a wheel's replaces an sdist's, since
+    /// sdists often lack dependency metadata (setuptools keeps Requires-Dist out of PKG-INFO).
+    /// </summary>
+    private static (bool Takes, string? Previous) TakesMetadata(SqliteConnection connection, SqliteTransaction transaction, long versionId, string assetName)
+    {
+        using var command = Sql.Command(connection, "SELECT metadata_sha256, metadata_source FROM package_versions WHERE id = $v;", transaction, ("$v", versionId));
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        if (reader.IsDBNull(0)) return (true, null);
+        var source = reader.IsDBNull(1) ? "" : reader.GetString(1);
+        var upgrade = assetName.EndsWith(".whl", StringComparison.OrdinalIgnoreCase) && !source.EndsWith(".whl", StringComparison.OrdinalIgnoreCase);
+        return (upgrade, upgrade ? reader.GetString(0) : null);
     }
 
     private static void Finish(SqliteConnection connection, SqliteTransaction transaction, long versionId, long now) =>
@@ -441,18 +458,32 @@ public sealed class PackageService
     public async Task<Outcome<(AssetInfo Asset, Stream Content)>> OpenAssetAsync(string domain, string repository, string format, string? @namespace,
         string package, string version, string asset, string? revision, CancellationToken cancellationToken)
     {
-        var assets = ListAssets(domain, repository, format, @namespace, package, version, revision);
-        if (assets.Failure is { } failure) return failure;
-        if (assets.Value!.FirstOrDefault(a => a.Name == asset) is not { } info)
+        var found = FindVersion(domain, repository, format, @namespace, package, version);
+        if (found.Failure is { } failure) return failure;
+        var (p, v) = found.Value;
+        if (revision is not null && revision != v.Revision) return RevisionMismatch(v, revision);
+        List<AssetRow> assets;
+        using (var connection = _store.Catalog.Open())
+        {
+            assets = AssetRows(connection, p.DomainId, v.Id);
+        }
+        if (assets.FirstOrDefault(a => a.Name == asset) is not { } row)
         {
             return new Failure(ErrorCodes.AssetNotFound, FailureKind.NotFound,
-                $"Version {version} of '{package}' has no asset '{asset}'; it has {string.Join(", ", assets.Value!.Select(a => $"'{a.Name}'"))}.", asset);
+                $"Version {v.Version} of '{p.Info.DisplayName}' has no asset '{asset}'" +
+                (assets.Count == 0 ? "." : $"; it has {string.Join(", ", assets.Select(a => $"'{a.Name}'"))}."), asset);
+        }
+        // As in CodeArtifact, Archived and Unfinished versions keep their assets but do not hand them out.
+        if (v.Status is Archived or Unfinished)
+        {
+            return new Failure(ErrorCodes.AssetNotAvailable, FailureKind.Conflict,
+                $"Version {v.Version} of '{p.Info.DisplayName}' is {v.Status}; its assets cannot be downloaded until it is Published or Unlisted.", asset);
         }
         var key = _store.Domains.GetKey(domain);
         if (key.Failure is { } noKey) return noKey;
         using var domainKey = key.Value!;
-        var stream = await _store.Blobs.OpenReadAsync(domainKey, info.Hashes["SHA-256"], cancellationToken);
-        return (info, stream);
+        var stream = await _store.Blobs.OpenReadAsync(domainKey, row.Sha256, cancellationToken);
+        return (ToAssetInfo(p, v, row), stream);
     }
 
     // ------------------------------------------------------------------ batch operations
@@ -471,7 +502,11 @@ public sealed class PackageService
             v => v.Status == Disposed ? $"Version {v.Version} is Disposed; a disposed version cannot change status." : null,
             (ctx, v) =>
             {
-                if (v.Status != target)
+                if (v.Status == Unfinished && target == Published)
+                {
+                    Finish(ctx.Connection, ctx.Transaction, v.Id, Sql.Now());
+                }
+                else if (v.Status != target)
                 {
                     Sql.Execute(ctx.Connection, "UPDATE package_versions SET status = $s, updated_time = $now WHERE id = $v;", ctx.Transaction,
                         ("$s", target), ("$now", Sql.Now()), ("$v", v.Id));
@@ -560,8 +595,9 @@ public sealed class PackageService
                 }
                 var copyId = Sql.Scalar<long>(connection, """
                     INSERT INTO package_versions (package_id, version, version_key, status, revision, origin_type, entry_repository, entry_external,
-                                                  metadata_sha256, published_time, updated_time)
-                    SELECT $dest, version, version_key, status, revision, origin_type, entry_repository, entry_external, metadata_sha256, published_time, $now
+                                                  metadata_sha256, metadata_source, published_time, updated_time)
+                    SELECT $dest, version, version_key, status, revision, origin_type, entry_repository, entry_external, metadata_sha256, metadata_source,
+                           published_time, $now
                     FROM package_versions WHERE id = $v RETURNING id;
                     """, transaction, ("$dest", destinationPackageId), ("$now", Sql.Now()), ("$v", row.Id));
                 Sql.Execute(connection, """
@@ -881,13 +917,7 @@ public sealed class PackageService
         new(ErrorCodes.MismatchedRevision, FailureKind.Conflict,
             $"Version {version.Version} is at revision {version.Revision}, not {revision}.", revision);
 
-    internal static string DisplayName(string format, string? @namespace, string name) => (format, string.IsNullOrEmpty(@namespace)) switch
-    {
-        (_, true) => name,
-        ("npm", false) => $"@{@namespace}/{name}",
-        ("maven", false) => $"{@namespace}:{name}",
-        _ => $"{@namespace}/{name}",
-    };
+    private static string DisplayName(string format, string? @namespace, string name) => PackageFormats.DisplayName(format, @namespace, name);
 
     private static PackageInfo ToPackageInfo(string domain, string repository, string format, string @namespace, string name, PackageOriginConfiguration origin) => new()
     {
@@ -930,7 +960,7 @@ public sealed class PackageService
         Revision = version.Revision,
         Name = asset.Name,
         Size = asset.Size,
-        Hashes = new Dictionary<string, string>(StringComparer.Ordinal)
+        Hashes = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
             ["MD5"] = asset.Md5,
             ["SHA-1"] = asset.Sha1,

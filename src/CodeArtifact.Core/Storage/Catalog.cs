@@ -175,6 +175,7 @@ public sealed class Catalog
             entry_repository TEXT,
             entry_external   TEXT,
             metadata_sha256  TEXT,
+            metadata_source  TEXT,
             published_time   INTEGER NOT NULL,
             updated_time     INTEGER NOT NULL,
             UNIQUE (package_id, version_key)

@@ -124,7 +124,8 @@ public sealed class FileBlobStore : IBlobStore
                 Mode = FileMode.Open,
                 Access = FileAccess.Read,
                 Share = FileShare.Read | FileShare.Delete,
-                Options = FileOptions.Asynchronous | FileOptions.RandomAccess,
+                // No RandomAccess hint: most reads stream a whole asset, and the hint turns off the kernel's read-ahead.
+                Options = FileOptions.Asynchronous,
                 BufferSize = 0,
             });
         }

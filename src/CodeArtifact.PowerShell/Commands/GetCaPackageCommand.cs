@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using PSCodeArtifact.Core;
+using PSCodeArtifact.Core.Formats;
 
 namespace PSCodeArtifact.PowerShell.Commands;
 
@@ -31,6 +32,14 @@ public sealed class GetCaPackageCommand : CaCmdlet
     [SupportsWildcards]
     public string[]? Package { get; set; }
 
+    // A plain name also finds the package its format would normalise it to (tiny_demo finds Tiny-Demo, demo.core Demo.Core).
+    private static bool SameName(PackageInfo package, string name)
+    {
+        if (WildcardPattern.ContainsWildcardCharacters(name)) return false;
+        var format = PackageFormats.Get(package.Format).Value!;
+        return format.NormalizeName(name) == format.NormalizeName(package.Package);
+    }
+
     protected override void ProcessRecord()
     {
         var listed = Store.Packages.ListPackages(Domain, Repository, Format);
@@ -51,7 +60,7 @@ public sealed class GetCaPackageCommand : CaCmdlet
         foreach (var name in Package)
         {
             var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
-            var matches = candidates.Where(p => pattern.IsMatch(p.Package) || pattern.IsMatch(p.DisplayName)).ToList();
+            var matches = candidates.Where(p => pattern.IsMatch(p.Package) || pattern.IsMatch(p.DisplayName) || SameName(p, name)).ToList();
             if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
             {
                 WriteError(ErrorRecords.From(new Failure(ErrorCodes.PackageNotFound, FailureKind.NotFound,

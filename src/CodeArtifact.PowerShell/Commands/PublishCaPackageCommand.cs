@@ -101,6 +101,16 @@ public sealed class PublishCaPackageCommand : CaCmdlet
 
     protected override void EndProcessing()
     {
+        if (_files.Count == 0) return;
+        if (Sha256 is not null && _files.Count > 1)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Sha256 names the digest of one file, but several files were given."),
+                "Sha256NeedsOneFile", ErrorCategory.InvalidArgument, Sha256));
+        }
+        var generic = string.Equals(Format, "generic", StringComparison.OrdinalIgnoreCase);
+        if (Unfinished && !generic) WriteWarning("-Unfinished applies to generic packages only; the files are published as usual.");
+        if (!WriteOutcome(Store.Repositories.Get(Domain, Repository), writeValue: false)) return;
+
         // POMs go first so the jars and other files of the same Maven version find their coordinates.
         var ordered = _files.OrderBy(f => f.EndsWith(".pom", StringComparison.OrdinalIgnoreCase) ? 0 : 1).ToList();
         var poms = new List<(string Prefix, PackageVersionInfo Version)>();
@@ -116,6 +126,8 @@ public sealed class PublishCaPackageCommand : CaCmdlet
                 var name = System.IO.Path.GetFileName(file);
                 if (!ShouldProcess($"'{name}' to repository '{Repository}' in domain '{Domain}'", "Publish package file")) continue;
                 var request = BuildRequest(file, name, poms);
+                // Several generic files make one version: it stays open until the last one arrives.
+                if (generic && i < ordered.Count - 1) request = request with { Unfinished = true };
                 var published = Publish(request, file, progress, showProgress, done, total, i, ordered.Count);
                 done += new FileInfo(file).Length;
                 if (!WriteOutcome(published)) continue;
@@ -139,14 +151,14 @@ public sealed class PublishCaPackageCommand : CaCmdlet
     {
         var request = new PublishRequest(Domain, Repository, name)
         {
-            Format = Format,
+            Format = Format?.ToLowerInvariant(),
             Namespace = Namespace,
             Package = Package,
             Version = Version,
             Unfinished = Unfinished,
             ExpectedSha256 = Sha256,
         };
-        var isMaven = Format == "maven" || (Format is null && PackageFormats.Maven.Recognizes(name));
+        var isMaven = string.Equals(Format, "maven", StringComparison.OrdinalIgnoreCase) || (Format is null && PackageFormats.Maven.Recognizes(name));
         if (isMaven && !name.EndsWith(".pom", StringComparison.OrdinalIgnoreCase) && Package is null)
         {
             var pom = poms.Where(p => name.StartsWith(p.Prefix, StringComparison.Ordinal)).OrderByDescending(p => p.Prefix.Length).FirstOrDefault();
@@ -164,7 +176,7 @@ public sealed class PublishCaPackageCommand : CaCmdlet
         using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
         var task = Store.Packages.PublishAsync(request, stream, PipelineStopToken);
         // Progress is written from the pipeline thread while the upload streams on the thread pool.
-        while (!task.Wait(TimeSpan.FromMilliseconds(250)))
+        while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(TimeSpan.FromMilliseconds(250)))
         {
             if (!showProgress) continue;
             long position;

@@ -12,7 +12,8 @@ public sealed class RemoveCaPackageCommand : CaPackageCmdlet
         var package = Store.Packages.GetPackage(Domain, Repository, Format, Namespace, Package);
         if (!WriteOutcome(package, writeValue: false)) return;
         var versions = Store.Packages.ListVersions(Domain, Repository, Format, Namespace, Package).Value?.Count ?? 0;
-        if (!ShouldProcess($"{Format} package '{package.Value!.DisplayName}' ({versions} versions) in repository '{Repository}'", "Remove package")) return;
+        var count = versions == 1 ? "1 version" : $"{versions} versions";
+        if (!ShouldProcess($"{Format} package '{package.Value!.DisplayName}' ({count}) in repository '{Repository}'", "Remove package")) return;
         WriteOutcome(Store.Packages.RemovePackage(Domain, Repository, Format, Namespace, Package), writeValue: false);
     }
 }

@@ -36,8 +36,9 @@ public sealed class RemoveCaPackageVersionCommand : CaPackageCmdlet
     {
         foreach (var g in _batch.Groups)
         {
+            if (!WriteOutcome(Store.Packages.GetPackage(g.Domain, g.Repository, g.Format, g.Namespace, g.Package), writeValue: false)) continue;
             var action = Dispose ? "Dispose versions (delete their assets)" : "Delete versions";
-            if (!ShouldProcess($"{g.Format} package '{g.Package}' versions {string.Join(", ", g.Versions)} in repository '{g.Repository}'", action)) continue;
+            if (!ShouldProcess($"{g.Format} package '{g.Display}' versions {string.Join(", ", g.Versions)} in repository '{g.Repository}'", action)) continue;
             WriteResults(Dispose
                 ? Store.Packages.DisposeVersions(g.Domain, g.Repository, g.Format, g.Namespace, g.Package, g.Versions, ExpectedStatus, g.Revisions)
                 : Store.Packages.DeleteVersions(g.Domain, g.Repository, g.Format, g.Namespace, g.Package, g.Versions, ExpectedStatus, g.Revisions));

@@ -38,6 +38,12 @@ public sealed class SaveCaPackageVersionAssetCommand : CaPackageCmdlet
         var location = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
         var target = Path is null ? location : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
         if (Directory.Exists(target)) target = System.IO.Path.Combine(target, Asset);
+        if (System.IO.Path.GetDirectoryName(target) is { } folder && !Directory.Exists(folder))
+        {
+            WriteError(new ErrorRecord(new DirectoryNotFoundException($"The folder '{folder}' does not exist."),
+                "PathNotFound", ErrorCategory.ObjectNotFound, Path));
+            return;
+        }
         if (File.Exists(target) && !Force)
         {
             WriteError(new ErrorRecord(new IOException($"The file '{target}' already exists; use -Force to overwrite it."),
@@ -80,7 +86,8 @@ public sealed class SaveCaPackageVersionAssetCommand : CaPackageCmdlet
             {
                 if (File.Exists(staging)) File.Delete(staging);
             }
-            WriteObject(new FileInfo(target));
+            // Through the provider, so the file shows like Get-Item's (mode, size, PSPath).
+            WriteObject(InvokeProvider.Item.Get(WildcardPattern.Escape(target)), enumerateCollection: true);
         }
     }
 }

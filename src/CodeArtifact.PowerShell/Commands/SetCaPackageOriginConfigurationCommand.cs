@@ -26,7 +26,14 @@ public sealed class SetCaPackageOriginConfigurationCommand : CaPackageCmdlet
 
     protected override void ProcessRecord()
     {
+        if (Publish is null && Upstream is null)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give -Publish, -Upstream or both."),
+                "OriginSettingMissing", ErrorCategory.InvalidArgument, null));
+        }
         var current = Store.Packages.GetOriginConfiguration(Domain, Repository, Format, Namespace, Package);
+        // A package that does not exist yet is created to hold the settings; a missing domain or repository is an error.
+        if (current.Failure is { Code: not ErrorCodes.PackageNotFound } && !WriteOutcome(current, writeValue: false)) return;
         var defaults = current.Value ?? PackageOriginConfiguration.Internal;
         var publish = (Publish ?? defaults.Publish).ToUpperInvariant();
         var upstream = (Upstream ?? defaults.Upstream).ToUpperInvariant();

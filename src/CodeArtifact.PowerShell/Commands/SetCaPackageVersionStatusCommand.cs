@@ -35,7 +35,8 @@ public sealed class SetCaPackageVersionStatusCommand : CaPackageCmdlet
     {
         foreach (var g in _batch.Groups)
         {
-            if (!ShouldProcess($"{g.Format} package '{g.Package}' versions {string.Join(", ", g.Versions)} in repository '{g.Repository}'", $"Set status to {Status}")) continue;
+            if (!WriteOutcome(Store.Packages.GetPackage(g.Domain, g.Repository, g.Format, g.Namespace, g.Package), writeValue: false)) continue;
+            if (!ShouldProcess($"{g.Format} package '{g.Display}' versions {string.Join(", ", g.Versions)} in repository '{g.Repository}'", $"Set status to {Status}")) continue;
             WriteResults(Store.Packages.UpdateStatus(g.Domain, g.Repository, g.Format, g.Namespace, g.Package, g.Versions, Status, ExpectedStatus, g.Revisions));
         }
     }

@@ -55,7 +55,7 @@ public sealed partial class MavenFormat : IPackageFormat
     {
         if (string.IsNullOrEmpty(@namespace))
         {
-            return PackageErrors.InvalidName(@namespace ?? "", "Maven packages need a namespace: the groupId.");
+            return PackageErrors.InvalidName(name, "a Maven package needs a namespace (its groupId).");
         }
         if (CheckIdentifier(@namespace, "groupId") is { } badGroup) return badGroup;
         // The groupId becomes a folder path (dots → '/'), so an empty segment would not survive the round trip.
