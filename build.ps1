@@ -129,7 +129,8 @@ function Invoke-PesterTests {
     Invoke-Native dotnet @('restore', (Join-Path $Root 'tests/tools/tools.csproj'), '--nologo', '-v:quiet') | Out-Null
     $pester = Join-Path (Get-NuGetPackagesFolder) 'pester/6.2.0/tools/Pester.psd1'
     if (-not (Test-Path $pester)) { throw "Pester 6.2.0 was not restored to '$pester'." }
-    $paths = if ($PesterPath) { $PesterPath } else {
+    # From a shell, "-PesterPath a,b" arrives as one string.
+    $paths = if ($PesterPath) { $PesterPath -split ',' | ForEach-Object { $_.Trim() } | Where-Object { $_ } } else {
         @('tests/pester', 'tests/clients') | ForEach-Object { Join-Path $Root $_ } | Where-Object { Test-Path $_ }
     }
     $summary = Join-Path $Out 'test-results/pester.json'
@@ -137,23 +138,28 @@ function Invoke-PesterTests {
     if (Test-Path $summary) { Remove-Item $summary }
     # A fresh pwsh, so the tests see the built module exactly as a user's session would.
     $script = @'
-param($Pester, $Summary, $Module, [string[]] $Paths)
+param($Pester, $Summary, $Module, [string] $Paths)
 $ErrorActionPreference = 'Stop'
 Import-Module $Pester
 $env:PSCODEARTIFACT_MODULE = $Module
 $config = New-PesterConfiguration
-$config.Run.Path = $Paths
+$config.Run.Path = $Paths -split ','
+
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Detailed'
 $result = Invoke-Pester -Configuration $config
+if ($null -eq $result) { exit 1 }
 @{ Passed = $result.PassedCount; Failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount;
    Skipped = $result.SkippedCount } | ConvertTo-Json | Set-Content -Path $Summary
 '@
     $scriptPath = Join-Path $Out 'test-results/run-pester.ps1'
     Set-Content -Path $scriptPath -Value $script -Encoding utf8NoBOM
-    Invoke-Native dotnet (@('pwsh', '-NoProfile', '-NonInteractive', '-File', $scriptPath, $pester, $summary, $ManifestPath) + $paths) -AllowFailure | Out-Host
+    Invoke-Native dotnet (@('pwsh', '-NoProfile', '-NonInteractive', '-File', $scriptPath, $pester, $summary, $ManifestPath, ($paths -join ','))) -AllowFailure | Out-Host
     if (-not (Test-Path $summary)) { throw 'The Pester run ended without a summary.' }
     $counts = Get-Content $summary -Raw | ConvertFrom-Json
+    if ($null -eq $counts.Passed -or $null -eq $counts.Failed -or ([int]$counts.Passed + [int]$counts.Failed) -eq 0) {
+        throw 'The Pester run ended without running a test.'
+    }
     Write-Host "Pester: $($counts.Passed) passed, $($counts.Failed) failed, $($counts.Skipped) skipped"
     [pscustomobject]@{ Passed = [int]$counts.Passed; Failed = [int]$counts.Failed }
 }

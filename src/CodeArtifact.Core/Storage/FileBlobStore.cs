@@ -10,7 +10,7 @@ namespace PSCodeArtifact.Core.Storage;
 /// </summary>
 public sealed class FileBlobStore : IBlobStore
 {
-    private const int CopyBufferSize = 128 * 1024;
+    private const int CopyBufferSize = 1024 * 1024;
     private readonly string _blobRoot;
     private readonly string _stagingRoot;
 
@@ -52,25 +52,40 @@ public sealed class FileBlobStore : IBlobStore
                 using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
                 using var sha512 = IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
                 await using var encryptor = new StreamingAeadEncryptor(file, domain.Key, domain.Context, leaveOpen: true);
-                var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+                // Two buffers: while one chunk is hashed and encrypted, the next is read. MD5 and SHA-1 run on a second core
+                // beside SHA-256, SHA-512 and AES-GCM: the two halves cost about the same, which nearly halves the time.
+                var buffers = new[] { ArrayPool<byte>.Shared.Rent(CopyBufferSize), ArrayPool<byte>.Shared.Rent(CopyBufferSize) };
                 long size = 0;
+                Task? legacyHashes = null;
+                Task<int>? next = null;
                 try
                 {
-                    int read;
-                    while ((read = await content.ReadAsync(buffer.AsMemory(0, CopyBufferSize), cancellationToken)) > 0)
+                    var current = 0;
+                    var read = await content.ReadAsync(buffers[current].AsMemory(0, CopyBufferSize), cancellationToken);
+                    while (read > 0)
                     {
-                        var chunk = buffer.AsSpan(0, read);
-                        sha256.AppendData(chunk);
-                        sha1.AppendData(chunk);
-                        md5.AppendData(chunk);
-                        sha512.AppendData(chunk);
-                        await encryptor.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                        var chunk = buffers[current].AsMemory(0, read);
+                        legacyHashes = Task.Run(() =>
+                        {
+                            md5.AppendData(chunk.Span);
+                            sha1.AppendData(chunk.Span);
+                        }, CancellationToken.None);
+                        next = content.ReadAsync(buffers[current ^ 1].AsMemory(0, CopyBufferSize), cancellationToken).AsTask();
+                        sha256.AppendData(chunk.Span);
+                        sha512.AppendData(chunk.Span);
+                        await encryptor.WriteAsync(chunk, cancellationToken);
+                        await legacyHashes;
                         size += read;
+                        read = await next;
+                        current ^= 1;
                     }
                 }
                 finally
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    // A failure can leave the side tasks running on the buffers; they must end before the buffers go back.
+                    await Task.WhenAll(new Task?[] { legacyHashes, next }.OfType<Task>()).ContinueWith(_ => { }, TaskScheduler.Default);
+                    ArrayPool<byte>.Shared.Return(buffers[0]);
+                    ArrayPool<byte>.Shared.Return(buffers[1]);
                 }
                 var sha256Bytes = sha256.GetHashAndReset();
                 digests = new BlobDigests(
