@@ -163,7 +163,7 @@ public sealed class PackageService
             if (!format.AllowsMultipleAssets && current != asset.Digests.Sha256)
             {
                 return new Failure(ErrorCodes.VersionAlreadyExists, FailureKind.Conflict,
-                    $"Version {existing.Version} of '{DisplayName(format.Name, target.Namespace, target.Name)}' already exists with other content; a {format.Name} version has exactly one file and cannot be published again (delete the version first).",
+                    $"Version {existing.Version} of '{DisplayName(format.Name, target.Namespace, target.Name)}' already exists with other content; each {format.Name} version has exactly one file and cannot be published again (delete the version first).",
                     target.Version);
             }
             if (current is not null)

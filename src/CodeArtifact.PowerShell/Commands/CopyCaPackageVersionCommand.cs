@@ -33,6 +33,7 @@ public sealed class CopyCaPackageVersionCommand : CaPackageCmdlet
         foreach (var g in _batch.Groups)
         {
             if (!WriteOutcome(Store.Packages.GetPackage(g.Domain, g.Repository, g.Format, g.Namespace, g.Package), writeValue: false)) continue;
+            if (!WriteOutcome(Store.Repositories.Get(g.Domain, DestinationRepository), writeValue: false)) continue;
             if (!ShouldProcess($"{g.Format} package '{g.Display}' versions {string.Join(", ", g.Versions)}",
                 $"Copy from repository '{g.Repository}' to '{DestinationRepository}'")) continue;
             WriteResults(Store.Packages.CopyVersions(g.Domain, g.Repository, DestinationRepository, g.Format, g.Namespace, g.Package, g.Versions,

@@ -64,7 +64,7 @@ public sealed class GetCaPackageCommand : CaCmdlet
             if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
             {
                 WriteError(ErrorRecords.From(new Failure(ErrorCodes.PackageNotFound, FailureKind.NotFound,
-                    $"No package named '{name}'{(Format is null ? "" : $" of format {Format}")} exists in the repository '{Repository}' of the domain '{Domain}'.", name)));
+                    $"No package named '{name}'{(Format is null ? "" : $" of format {Format.ToLowerInvariant()}")} exists in the repository '{Repository}' of the domain '{Domain}'.", name)));
                 continue;
             }
             WriteObject(matches.Where(written.Add), enumerateCollection: true);

@@ -118,6 +118,7 @@ public sealed class PublishCaPackageCommand : CaCmdlet
         long done = 0;
         var progress = new ProgressRecord(1, "Publish-CaPackage", $"Publishing to {Domain}/{Repository}");
         var showProgress = ordered.Count > 1 || total > 16 * 1024 * 1024;
+        var genericFailed = false;
         try
         {
             for (var i = 0; i < ordered.Count; i++)
@@ -126,11 +127,20 @@ public sealed class PublishCaPackageCommand : CaCmdlet
                 var name = System.IO.Path.GetFileName(file);
                 if (!ShouldProcess($"'{name}' to repository '{Repository}' in domain '{Domain}'", "Publish package file")) continue;
                 var request = BuildRequest(file, name, poms);
-                // Several generic files make one version: it stays open until the last one arrives.
-                if (generic && i < ordered.Count - 1) request = request with { Unfinished = true };
+                // Several generic files make one version: it stays open until the last one arrives, and stays open for good
+                // when one of them failed, so the missing file can still be added.
+                if (generic && (i < ordered.Count - 1 || genericFailed)) request = request with { Unfinished = true };
                 var published = Publish(request, file, progress, showProgress, done, total, i, ordered.Count);
                 done += new FileInfo(file).Length;
-                if (!WriteOutcome(published)) continue;
+                if (!WriteOutcome(published))
+                {
+                    if (generic && !genericFailed && ordered.Count > 1)
+                    {
+                        genericFailed = true;
+                        WriteWarning("A file of the generic version failed; the version stays Unfinished. Publish the missing file without -Unfinished to finish it.");
+                    }
+                    continue;
+                }
                 if (published.Value!.Format == "maven" && name.EndsWith(".pom", StringComparison.OrdinalIgnoreCase))
                 {
                     poms.Add(($"{published.Value.Package}-{published.Value.Version}", published.Value));
