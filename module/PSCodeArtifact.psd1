@@ -31,6 +31,11 @@
         'Get-CaPackageVersionDependency'
         'Get-CaPackageOriginConfiguration'
         'Set-CaPackageOriginConfiguration'
+        'Start-CaEndpoint'
+        'Stop-CaEndpoint'
+        'Get-CaEndpoint'
+        'Get-CaRepositoryEndpoint'
+        'Get-CaAuthorizationToken'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

@@ -27,6 +27,7 @@ public sealed class CaStore
         Domains = new DomainService(this);
         Repositories = new RepositoryService(this);
         Packages = new PackageService(this);
+        Tokens = new TokenService(this);
         Maintenance = new StoreMaintenance(this);
     }
 
@@ -44,6 +45,8 @@ public sealed class CaStore
     public RepositoryService Repositories { get; }
 
     public PackageService Packages { get; }
+
+    public TokenService Tokens { get; }
 
     public StoreMaintenance Maintenance { get; }
 

@@ -78,4 +78,9 @@ public static class ErrorCodes
     public const string NoVersionsGiven = nameof(NoVersionsGiven);
     public const string TooManyVersions = nameof(TooManyVersions);
     public const string SameRepository = nameof(SameRepository);
+    public const string InvalidDuration = nameof(InvalidDuration);
+    public const string InvalidToken = nameof(InvalidToken);
+    public const string TokenExpired = nameof(TokenExpired);
+    public const string TokenDomainMismatch = nameof(TokenDomainMismatch);
+    public const string MissingToken = nameof(MissingToken);
 }

@@ -33,7 +33,7 @@ public sealed record PublishRequest(string Domain, string Repository, string Fil
 /// Packages, versions and assets of repositories: the one publish path (cmdlets and endpoints alike), the version
 /// life-cycle with CodeArtifact's batch semantics, copies, downloads, readmes, dependencies and origin controls.
 /// </summary>
-public sealed class PackageService
+public sealed partial class PackageService
 {
     public const string Published = "Published";
     public const string Unfinished = "Unfinished";

@@ -1,0 +1,29 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using PSCodeArtifact.Core.Storage;
+using PSCodeArtifact.Server.Npm;
+using PSCodeArtifact.Server.Pypi;
+
+namespace PSCodeArtifact.Server.Hosting;
+
+/// <summary>Every route of the endpoint. All but <c>/health</c> need a token of the domain in the path.</summary>
+public static class Routes
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapMethods("/health", [HttpMethods.Get, HttpMethods.Head], () =>
+            Results.Json(new { status = "Healthy", schemaVersion = Catalog.SchemaVersion })).AllowAnonymous();
+
+        var npm = app.MapGroup("/{domain}/npm/{repository}").AddEndpointFilter(Auth.RequireDomainToken);
+        npm.MapNpm();
+        var pypi = app.MapGroup("/{domain}/pypi/{repository}").AddEndpointFilter(Auth.RequireDomainToken);
+        pypi.MapPypi();
+
+        // Anything else is a JSON 404 (never an HTML page), after the same challenge as every repository route, so an
+        // anonymous client learns nothing about which paths exist.
+        app.MapFallback((HttpContext context) => Auth.TokenOf(context.Request) is null
+            ? Auth.Challenge(context, Core.ErrorCodes.MissingToken, "An authorization token is required: get one with Get-CaAuthorizationToken.")
+            : Http.Error(StatusCodes.Status404NotFound, "NotFound", $"No route matches {context.Request.Method} {context.Request.Path}."));
+    }
+}
