@@ -13,5 +13,5 @@ public static class AssetResults
     /// </summary>
     public static IResult Serve(AssetInfo asset, Stream content, string contentType = "application/octet-stream", DateTimeOffset? lastModified = null) =>
         Results.Stream(content, contentType, fileDownloadName: null, lastModified: lastModified,
-            entityTag: new EntityTagHeaderValue($"\\"{asset.Hashes["SHA-256"]}\\""), enableRangeProcessing: true);
+            entityTag: new EntityTagHeaderValue("\"" + asset.Hashes["SHA-256"] + "\""), enableRangeProcessing: true);
 }
