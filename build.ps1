@@ -9,7 +9,8 @@
     Test   builds, runs the xunit tests and the Pester tests (in a fresh pwsh, against the built module) and
            prints one combined last line: "N passed, N failed".
     Run    builds, imports the module, makes sure the default store holds the 'demo' domain with a 'main'
-           repository, and shows them.
+           repository, starts the endpoint on 127.0.0.1, prints the npm and PyPI URLs and a token, and serves
+           until Ctrl+C or SIGTERM.
     Clean  removes out/ and the bin/obj folders.
 
 .PARAMETER Task
@@ -23,6 +24,9 @@
 
 .PARAMETER SkipXunit
     Test only: runs the Pester tests alone.
+
+.PARAMETER Port
+    Run only: the port the endpoint listens on (default 5080; $env:PSCODEARTIFACT_PORT overrides it).
 
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
@@ -40,7 +44,10 @@ param(
 
     [string[]] $PesterPath,
 
-    [switch] $SkipXunit
+    [switch] $SkipXunit,
+
+    [ValidateRange(1, 65535)]
+    [int] $Port = 5080
 )
 
 Set-StrictMode -Version Latest
@@ -188,9 +195,22 @@ function Invoke-Run {
     Write-Host "Store: $store"
     if (-not (Get-CaDomain -Name demo -ErrorAction SilentlyContinue)) { New-CaDomain -Name demo | Out-Null }
     if (-not (Get-CaRepository -Domain demo -Name main -ErrorAction SilentlyContinue)) { New-CaRepository -Domain demo -Name main -Description 'Demo repository' | Out-Null }
-    Get-CaDomain -Name demo | Format-Table | Out-Host
     Get-CaRepository -Domain demo | Format-Table | Out-Host
-    Write-Host 'The HTTP endpoint is not part of this build yet; the domain and repository above are ready for it.'
+    $port = if ($env:PSCODEARTIFACT_PORT) { [int]$env:PSCODEARTIFACT_PORT } else { $Port }
+    # -Wait writes the endpoint object before it blocks, so the URLs print as soon as it listens.
+    Start-CaEndpoint -Port $port -Wait | ForEach-Object {
+        $token = (Get-CaAuthorizationToken -Domain demo).AuthorizationToken
+        $npm = Get-CaRepositoryEndpoint -Domain demo -Repository main -Format npm -Endpoint $_
+        $pypi = Get-CaRepositoryEndpoint -Domain demo -Repository main -Format pypi -Endpoint $_
+        $authority = $_.Uri.Authority
+        Write-Host "npm:   $npm"
+        Write-Host "       npm config set registry $npm; npm config set //$authority/demo/npm/main/:_authToken <token>"
+        Write-Host "PyPI:  $($pypi)simple/"
+        Write-Host "       pip install --index-url http://aws:<token>@$authority/demo/pypi/main/simple/ <name>"
+        Write-Host "       twine upload --repository-url $pypi -u aws -p <token> dist/*"
+        Write-Host "Token (12 hours): $token"
+        Write-Host 'Serving until Ctrl+C.'
+    }
 }
 
 function Invoke-Clean {
