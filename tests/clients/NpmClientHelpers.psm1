@@ -45,7 +45,8 @@ function Invoke-Npm {
     #>
     param(
         [Parameter(Mandatory)] $Sandbox,
-        [Parameter(Mandatory)][string[]] $Arguments,
+        # Empty strings are arguments too (npm deprecate pkg@1 "" undeprecates).
+        [Parameter(Mandatory)][AllowEmptyString()][string[]] $Arguments,
         [string] $WorkingDirectory,
         [switch] $AllowFailure,
         [switch] $Json

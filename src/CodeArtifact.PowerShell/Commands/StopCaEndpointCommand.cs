@@ -13,9 +13,11 @@ public sealed class StopCaEndpointCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var endpoint in Endpoint ?? [.. EndpointRegistry.Running()])
+        // Only a command with no -Endpoint at all stops everything; an empty or null list (even piped) stops nothing.
+        var given = MyInvocation.BoundParameters.ContainsKey(nameof(Endpoint)) || MyInvocation.ExpectingInput;
+        foreach (var endpoint in given ? Endpoint ?? [] : [.. EndpointRegistry.Running()])
         {
-            if (!endpoint.IsRunning) continue;
+            if (endpoint is null || !endpoint.IsRunning) continue;
             if (ShouldProcess(endpoint.Uri.ToString(), "Stop endpoint")) EndpointRegistry.Stop(endpoint);
         }
     }

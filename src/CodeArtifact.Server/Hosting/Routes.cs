@@ -22,7 +22,7 @@ public static class Routes
 
         // Anything else is a JSON 404 (never an HTML page), after the same challenge as every repository route, so an
         // anonymous client learns nothing about which paths exist.
-        app.MapFallback((HttpContext context) => Auth.TokenOf(context.Request) is null
+        app.MapFallback("{**path}", (HttpContext context) => Auth.TokenOf(context.Request) is null
             ? Auth.Challenge(context, Core.ErrorCodes.MissingToken, "An authorization token is required: get one with Get-CaAuthorizationToken.")
             : Http.Error(StatusCodes.Status404NotFound, "NotFound", $"No route matches {context.Request.Method} {context.Request.Path}."));
     }
