@@ -18,7 +18,7 @@ BeforeAll {
     New-CaDomain -Name $Domain | Out-Null
     New-CaRepository -Domain $Domain -Name 'main' | Out-Null
     New-CaDomain -Name 'elsewhere' | Out-Null
-    $script:Endpoint = Start-CaEndpoint -Port 0
+    $script:NpmEndpoint = Start-CaEndpoint -Port 0
     $script:Registry = Get-CaRepositoryEndpoint -Domain $Domain -Repository 'main' -Format npm
     $script:Token = (Get-CaAuthorizationToken -Domain $Domain).AuthorizationToken
     $script:Work = Join-Path $TestDrive 'npm'
@@ -58,7 +58,7 @@ BeforeAll {
 }
 
 AfterAll {
-    Stop-CaEndpoint
+    Stop-CaEndpoint -Endpoint $script:NpmEndpoint
     Remove-TestStore
 }
 
@@ -349,8 +349,8 @@ Describe 'npm registry HTTP details' {
             (Invoke-Registry 'psca-npm-bad').StatusCode | Should -Be 404
         }
 
-        It 'accepts the same document when it is right' {
-            $response = Invoke-Registry 'psca-npm-bad' -Method PUT -Body (New-PublishBody)
+        It 'accepts the same document when it is right, also with the slashes of its base64 escaped' {
+            $response = Invoke-Registry 'psca-npm-bad' -Method PUT -Body (New-PublishBody).Replace('/', '\/')
 
             $response.StatusCode | Should -Be 201 -Because $response.Content
             (Get-Packument 'psca-npm-bad').versions.'1.0.0'.dist.integrity | Should -Be $Integrity

@@ -30,7 +30,14 @@ BeforeDiscovery {
                         if ($pattern.TrimStart('/') -eq 'health' -and $method -in 'GET', 'HEAD') { continue }
                         # Routes of one pattern split by method (or a catch-all per method) are one case per method.
                         if (-not $seen.Add("$method $pattern")) { continue }
-                        @{ Pattern = $pattern; Method = $method; IsFallback = $route.Order -eq [int]::MaxValue; HasDomain = $null -ne $route.RoutePattern.GetParameter('domain') }
+                        # The content types a route declares it accepts (a form or JSON body parameter); a request with
+                        # another body does not match it (and goes to the fallback), so the request must carry one of them.
+                        $accepts = @($route.Metadata | Where-Object { $_ -is [Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata] } | Select-Object -Last 1)
+                        @{
+                            Pattern = $pattern; Method = $method; IsFallback = $route.Order -eq [int]::MaxValue
+                            HasDomain = $null -ne $route.RoutePattern.GetParameter('domain')
+                            Accepts = @(if ($accepts) { $accepts[0].ContentTypes }); BodyOptional = (-not $accepts) -or $accepts[0].IsOptional
+                        }
                     }
                 }
             )
@@ -67,7 +74,7 @@ BeforeAll {
     $script:PolicyFactory = $script:Services.GetService([Microsoft.AspNetCore.Routing.ParameterPolicyFactory])
 
     # Values tried for a route parameter, first one its constraints accept wins.
-    $script:SampleValues = 'x', 'pkg', '1.0.0', 'pkg-1.0.0.tgz', 'pkg-1.0.0.tar.gz', 'pkg-1.0.0-py3-none-any.whl', 'pkg.1.0.0.nupkg',
+    $script:SampleValues = 'x', 'pkg', '1', '1.0.0', 'pkg-1.0.0.tgz', 'pkg-1.0.0.tar.gz', 'pkg-1.0.0-py3-none-any.whl', 'pkg.1.0.0.nupkg',
         'pkg-1.0.0.jar', 'pkg-1.0.0.pom', 'index.json', 'simple', '@scope%2fpkg', 'latest'
     $script:CatchAllValues = 'x/y', 'pkg/-/pkg-1.0.0.tgz', 'x/y/1.0.0/y-1.0.0.pom', 'x'
 
@@ -109,14 +116,32 @@ BeforeAll {
     }
 
     # Sends a request with each kind of body its method may carry: none, JSON, and a multipart form with a file.
-    function Invoke-RouteRequest([string] $Method, [string] $Path, [hashtable] $Headers = @{}) {
+    <#
+        Sends a request with each kind of body the route may take: for a route that declares the content types it
+        accepts, a body of each of them; otherwise (for methods with a body) none, JSON and a multipart form with a file.
+    #>
+    function Invoke-RouteRequest([string] $Method, [string] $Path, [hashtable] $Headers = @{}, [string[]] $Accepts = @(), [bool] $BodyOptional = $true) {
         $url = "$script:Base$Path"
-        $bodies = if ($Method -in 'POST', 'PUT', 'PATCH') { 'none', 'json', 'form' } else { 'none' }
-        foreach ($body in $bodies) {
+        $bodies = if ($Accepts) {
+            foreach ($type in $Accepts) {
+                switch -Regex ($type) {
+                    '^multipart/form-data' { 'form' }
+                    '^application/x-www-form-urlencoded' { 'urlencoded' }
+                    'json' { "json:$type" }
+                    default { "raw:$type" }
+                }
+            }
+            if ($BodyOptional) { 'none' }
+        }
+        elseif ($Method -in 'POST', 'PUT', 'PATCH') { 'none', 'json:application/json', 'form' }
+        else { 'none' }
+        foreach ($body in @($bodies | Select-Object -Unique)) {
             $arguments = @{ Uri = $url; Method = $Method; Headers = $Headers; SkipHttpErrorCheck = $true; ErrorAction = 'Stop'; MaximumRedirection = 0 }
-            switch ($body) {
-                'json' { $arguments.Body = '{"name":"pkg","version":"1.0.0"}'; $arguments.ContentType = 'application/json' }
-                'form' {
+            switch -Regex ($body) {
+                '^json:(.*)' { $arguments.Body = '{"name":"pkg","version":"1.0.0"}'; $arguments.ContentType = $Matches[1] }
+                '^raw:(.*)' { $arguments.Body = [byte[]](0x1f, 0x8b, 0x08, 0x00); $arguments.ContentType = $Matches[1] }
+                '^urlencoded$' { $arguments.Body = 'name=pkg&version=1.0.0'; $arguments.ContentType = 'application/x-www-form-urlencoded' }
+                '^form$' {
                     $file = Join-Path $TestDrive 'pkg-1.0.0.tar.gz'
                     if (-not (Test-Path $file)) { [IO.File]::WriteAllBytes($file, [byte[]](0x1f, 0x8b, 0x08, 0x00)) }
                     $arguments.Form = @{ ':action' = 'file_upload'; name = 'pkg'; version = '1.0.0'; content = Get-Item $file }
@@ -159,24 +184,25 @@ Describe 'Route coverage by the token check' {
 
     It '<Method> <Pattern> challenges an anonymous request with 401' -ForEach $RouteCases {
         $path = New-SamplePath $Pattern
-        Assert-Challenged (Invoke-RouteRequest $Method $path) -What "anonymous $Method /$path"
+        Assert-Challenged (Invoke-RouteRequest $Method $path -Accepts $Accepts -BodyOptional $BodyOptional) -What "anonymous $Method /$path"
     }
 
     It '<Method> <Pattern> challenges an anonymous request for a domain that does not exist with 401' -ForEach @($RouteCases | Where-Object HasDomain) -AllowNullOrEmptyForEach {
         $path = New-SamplePath $Pattern -Domain 'nodomain' -Repository 'norepo'
-        Assert-Challenged (Invoke-RouteRequest $Method $path) -What "anonymous $Method /$path"
+        Assert-Challenged (Invoke-RouteRequest $Method $path -Accepts $Accepts -BodyOptional $BodyOptional) -What "anonymous $Method /$path"
     }
 
+    # The fallback answers 404 to any request with a token, so these also prove the sample request reached its route.
     It '<Method> <Pattern> challenges a token this store did not sign with 401' -ForEach $RepositoryRouteCases -AllowNullOrEmptyForEach {
         $path = New-SamplePath $Pattern
         foreach ($headers in @{ Authorization = "Bearer $script:ForgedToken" }, @{ 'X-NuGet-ApiKey' = $script:ForgedToken }) {
-            Assert-Challenged (Invoke-RouteRequest $Method $path -Headers $headers) -What "$Method /$path with a forged token"
+            Assert-Challenged (Invoke-RouteRequest $Method $path -Headers $headers -Accepts $Accepts -BodyOptional $BodyOptional) -What "$Method /$path with a forged token"
         }
     }
 
     It '<Method> <Pattern> refuses a token of another domain with 403' -ForEach $RepositoryRouteCases -AllowNullOrEmptyForEach {
         $path = New-SamplePath $Pattern
-        foreach ($response in Invoke-RouteRequest $Method $path -Headers @{ Authorization = "Bearer $script:OtherToken" }) {
+        foreach ($response in Invoke-RouteRequest $Method $path -Headers @{ Authorization = "Bearer $script:OtherToken" } -Accepts $Accepts -BodyOptional $BodyOptional) {
             $response.StatusCode | Should -Be 403 -Because "$Method /$path with a token of another domain, body '$($response.Body)': $($response.Content)"
         }
     }

@@ -80,7 +80,7 @@ internal static class NpmEndpoints
             case NpmRouteKind.DistTag:
                 return Tags(packages.RemoveNpmDistTag(domain, repository, route.Scope, route.Name!, route.Tag!));
             case NpmRouteKind.Package:
-                return Http.Error(StatusCodes.Status400BadRequest, ErrorCodes.MismatchedRevision,
+                return Http.Error(StatusCodes.Status400BadRequest, "RevisionRequired",
                     $"Deleting '{route.FullName}' needs its revision: DELETE {route.FullName}/-rev/<_rev of the packument> (what 'npm unpublish' sends).");
             case NpmRouteKind.Unknown:
                 return NotFound();
@@ -93,14 +93,14 @@ internal static class NpmEndpoints
     {
         var store = Http.Store(context);
         var stamp = store.Packages.GetNpmStamp(domain, repository, route.Scope, route.Name!);
-        if (stamp.Failure is { } failure) return failure.Kind == FailureKind.NotFound ? NotFound(failure.Code) : Http.FromFailure(failure);
+        if (stamp.Failure is { } failure) return Missing(failure);
         var abbreviated = WantsAbbreviated(context.Request);
         var repositoryUrl = Http.RepositoryUrl(context, "npm");
         var rendered = NpmPackumentCache.Get(NpmPackumentCache.Key(store.Path, repositoryUrl, stamp.Value!, abbreviated));
         if (rendered is null)
         {
             var package = await store.Packages.GetNpmPackageAsync(domain, repository, route.Scope, route.Name!, cancellationToken);
-            if (package.Failure is { } gone) return gone.Kind == FailureKind.NotFound ? NotFound(gone.Code) : Http.FromFailure(gone);
+            if (package.Failure is { } gone) return Missing(gone);
             var p = package.Value!;
             var body = p.Versions.Count == 0 ? null : NpmDocuments.Packument(p, repositoryUrl, domain, abbreviated);
             // Cached under the stamp of what was read, which may be newer than the stamp looked up.
@@ -207,12 +207,13 @@ internal static class NpmEndpoints
         return buffer.ToArray();
     }
 
-    private static IResult Json(object value)
-    {
-        return Results.Json(value, contentType: NpmDocuments.FullContentType);
-    }
+    private static IResult Json(object value) => Results.Json(value, contentType: NpmDocuments.FullContentType);
 
-    internal static IResult NotFound(string code = "NotFound") => Http.Error(StatusCodes.Status404NotFound, code, NotFoundMessage);
+    private static IResult NotFound(string code = "NotFound") => Http.Error(StatusCodes.Status404NotFound, code, NotFoundMessage);
+
+    // npm expects {"error":"Not found"} for a package it does not know; a wrong domain or repository in the registry URL gets its reason.
+    private static IResult Missing(Failure failure) =>
+        failure.Code == ErrorCodes.PackageNotFound ? NotFound(failure.Code) : Http.FromFailure(failure);
 
     private static IResult NotAllowed(HttpContext context)
     {
