@@ -83,4 +83,10 @@ public static class ErrorCodes
     public const string TokenExpired = nameof(TokenExpired);
     public const string TokenDomainMismatch = nameof(TokenDomainMismatch);
     public const string MissingToken = nameof(MissingToken);
+    public const string DistTagNotFound = nameof(DistTagNotFound);
+    public const string InvalidDistTag = nameof(InvalidDistTag);
+    public const string InvalidDeprecation = nameof(InvalidDeprecation);
+    public const string InvalidPublishDocument = nameof(InvalidPublishDocument);
+    public const string RevisionRequired = nameof(RevisionRequired);
+    public const string MethodNotAllowed = nameof(MethodNotAllowed);
 }

@@ -98,13 +98,13 @@ public sealed record NpmSearchResult(int Total, IReadOnlyList<NpmSearchHit> Obje
 public sealed partial class PackageService
 {
     /// <summary>The failure code of a dist-tag that does not exist.</summary>
-    public const string NpmDistTagNotFound = "DistTagNotFound";
+    public const string NpmDistTagNotFound = ErrorCodes.DistTagNotFound;
 
     /// <summary>The failure code of a dist-tag name npm cannot use.</summary>
-    public const string NpmInvalidDistTag = "InvalidDistTag";
+    public const string NpmInvalidDistTag = ErrorCodes.InvalidDistTag;
 
     /// <summary>The failure code of a deprecation message that is too long.</summary>
-    public const string NpmInvalidDeprecation = "InvalidDeprecation";
+    public const string NpmInvalidDeprecation = ErrorCodes.InvalidDeprecation;
 
     private const int NpmMaxDeprecationLength = 1024;
     private const int NpmMaxTagLength = 128;

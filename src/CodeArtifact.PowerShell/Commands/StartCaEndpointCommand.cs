@@ -49,8 +49,8 @@ public sealed class StartCaEndpointCommand : CaCmdlet
                     "CertificateNotFound", ErrorCategory.ObjectNotFound, CertificatePath));
             }
         }
+        if (!ShouldProcess($"{(certificate is null ? "http" : "https")}://{ListenAddress}:{(Port == 0 ? "<free port>" : Port)} serving store '{StorePath}'", "Start endpoint")) return;
         var storePath = Store.Path;
-        if (!ShouldProcess($"{(certificate is null ? "http" : "https")}://{ListenAddress}:{(Port == 0 ? "<free port>" : Port)} serving store '{storePath}'", "Start endpoint")) return;
         var options = new EndpointOptions(storePath)
         {
             ListenAddress = ListenAddress,

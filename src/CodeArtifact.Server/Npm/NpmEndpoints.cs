@@ -80,7 +80,7 @@ internal static class NpmEndpoints
             case NpmRouteKind.DistTag:
                 return Tags(packages.RemoveNpmDistTag(domain, repository, route.Scope, route.Name!, route.Tag!));
             case NpmRouteKind.Package:
-                return Http.Error(StatusCodes.Status400BadRequest, "RevisionRequired",
+                return Http.Error(StatusCodes.Status400BadRequest, ErrorCodes.RevisionRequired,
                     $"Deleting '{route.FullName}' needs its revision: DELETE {route.FullName}/-rev/<_rev of the packument> (what 'npm unpublish' sends).");
             case NpmRouteKind.Unknown:
                 return NotFound();
@@ -218,7 +218,7 @@ internal static class NpmEndpoints
     private static IResult NotAllowed(HttpContext context)
     {
         context.Response.Headers.Allow = "GET, HEAD, PUT, DELETE";
-        return Http.Error(StatusCodes.Status405MethodNotAllowed, "MethodNotAllowed",
+        return Http.Error(StatusCodes.Status405MethodNotAllowed, ErrorCodes.MethodNotAllowed,
             $"{context.Request.Method} is not supported on {context.Request.Path}; the npm registry API uses GET, HEAD, PUT and DELETE.");
     }
 }

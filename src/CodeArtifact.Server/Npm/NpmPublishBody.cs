@@ -38,7 +38,7 @@ internal sealed class NpmAttachment : IDisposable
 internal sealed class NpmPublishBody : IDisposable
 {
     /// <summary>The failure code of a body that is not a usable npm document.</summary>
-    public const string InvalidDocument = "InvalidPublishDocument";
+    public const string InvalidDocument = ErrorCodes.InvalidPublishDocument;
 
     /// <summary>The most bytes of a body without its attachment data (readmes and package.json files included).</summary>
     public const int MaxDocumentBytes = 64 * 1024 * 1024;

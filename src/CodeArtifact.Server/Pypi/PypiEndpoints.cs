@@ -96,7 +96,7 @@ internal static class PypiEndpoints
         var hint = allow == HttpMethods.Post
             ? $"this is the upload URL (POST multipart/form-data, as twine sends); pip's index URL is {Http.RepositoryUrl(context, "pypi")}simple/."
             : "the simple API and its files are read-only.";
-        return Http.Error(StatusCodes.Status405MethodNotAllowed, "MethodNotAllowed", $"{context.Request.Method} is not allowed on {context.Request.Path} (it answers {allow}): {hint}");
+        return Http.Error(StatusCodes.Status405MethodNotAllowed, ErrorCodes.MethodNotAllowed, $"{context.Request.Method} is not allowed on {context.Request.Path} (it answers {allow}): {hint}");
     }
 
     private static string? Negotiate(HttpContext context)
