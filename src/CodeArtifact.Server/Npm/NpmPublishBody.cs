@@ -2,23 +2,29 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text.Json;
 using PSCodeArtifact.Core;
+using PSCodeArtifact.Core.Storage;
 
 namespace PSCodeArtifact.Server.Npm;
 
-/// <summary>A tarball decoded from a publish body's <c>_attachments</c>, in a temp file that goes when it is disposed.</summary>
+/// <summary>A tarball decoded from a publish body's <c>_attachments</c>, in an encrypted spool that goes when it is disposed.</summary>
 internal sealed class NpmAttachment : IDisposable
 {
-    public NpmAttachment(string key, FileStream content)
+    private readonly EncryptedSpool _spool;
+
+    public NpmAttachment(string key, EncryptedSpool spool)
     {
         Key = key;
-        Content = content;
+        _spool = spool;
     }
 
     /// <summary>The attachment's key (<c>name-1.0.0.tgz</c>, or <c>@scope/name-1.0.0.tgz</c> for a scoped package).</summary>
     public string Key { get; }
 
-    /// <summary>The decoded bytes, positioned at 0 once decoding is done.</summary>
-    public FileStream Content { get; }
+    /// <summary>Where the decoded bytes are written.</summary>
+    public Stream Writer => _spool.Writer;
+
+    /// <summary>The decoded bytes (seekable, positioned at 0) once decoding is done; empty before.</summary>
+    public Stream Content { get; private set; } = Stream.Null;
 
     public long Length { get; internal set; }
 
@@ -26,14 +32,18 @@ internal sealed class NpmAttachment : IDisposable
 
     public byte[] Sha1 { get; internal set; } = [];
 
-    public void Dispose() => Content.Dispose();
+    /// <summary>Ends writing: from now on <see cref="Content"/> reads the decoded bytes.</summary>
+    public void Complete() => Content = _spool.Complete();
+
+    public void Dispose() => _spool.Dispose();
 }
 
 /// <summary>
 /// The JSON body of an npm <c>PUT</c> (publish, deprecate, unpublish), read without holding it in memory: the request is
-/// spooled to a temp file in the store's <c>tmp/</c>, a streaming reader walks it, and each <c>_attachments.*.data</c>
-/// string is base64-decoded in chunks straight into a temp file of its own while it is hashed. The rest of the document
-/// (without those strings) is small and is parsed normally. Every temp file is deleted when the body is disposed.
+/// spooled to an <see cref="EncryptedSpool"/> in the store's <c>tmp/</c> (the store never holds an upload's plaintext), a
+/// streaming reader walks it, and each <c>_attachments.*.data</c> string is base64-decoded in chunks straight into a spool
+/// of its own while it is hashed. The rest of the document (without those strings) is small and is parsed normally. Every
+/// spool is deleted when the body is disposed.
 /// </summary>
 internal sealed class NpmPublishBody : IDisposable
 {
@@ -62,17 +72,17 @@ internal sealed class NpmPublishBody : IDisposable
 
     public static async Task<Outcome<NpmPublishBody>> ReadAsync(Stream body, string tempFolder, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(tempFolder);
         var attachments = new List<NpmAttachment>();
         var succeeded = false;
-        var spool = OpenTemp(tempFolder, ".json");
+        var spool = new EncryptedSpool(tempFolder);
         try
         {
-            await body.CopyToAsync(spool, cancellationToken);
+            await body.CopyToAsync(spool.Writer, ChunkBytes, cancellationToken);
             if (spool.Length == 0) return Invalid("The request has no body; npm sends the package document as JSON.");
-            var holes = Extract(spool, tempFolder, attachments, cancellationToken);
+            var json = spool.Complete();
+            var holes = Extract(json, tempFolder, attachments, cancellationToken);
             if (holes.Failure is { } failure) return failure;
-            var document = ParseRest(spool, holes.Value!);
+            var document = ParseRest(json, holes.Value!);
             if (document.Failure is { } unparsable) return unparsable;
             if (document.Value!.RootElement.ValueKind != JsonValueKind.Object)
             {
@@ -88,7 +98,7 @@ internal sealed class NpmPublishBody : IDisposable
         }
         finally
         {
-            await spool.DisposeAsync();
+            spool.Dispose();
             if (!succeeded)
             {
                 foreach (var attachment in attachments) attachment.Dispose();
@@ -104,16 +114,12 @@ internal sealed class NpmPublishBody : IDisposable
 
     private static Failure Invalid(string message) => new(InvalidDocument, FailureKind.Invalid, message);
 
-    private static FileStream OpenTemp(string folder, string extension) =>
-        new(Path.Combine(folder, $"npm-{Guid.NewGuid():N}{extension}"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, ChunkBytes,
-            FileOptions.DeleteOnClose);
-
     /// <summary>
     /// Walks the spooled document with a streaming reader. At each <c>_attachments.{key}.data</c> property the reader stops,
-    /// the string is decoded from the file directly, and reading resumes after it as if the value were <c>""</c>.
+    /// the string is decoded from the spool directly, and reading resumes after it as if the value were <c>""</c>.
     /// Returns the byte ranges of the data strings' contents, which the metadata document leaves out.
     /// </summary>
-    private static Outcome<List<(long Start, long End)>> Extract(FileStream spool, string tempFolder, List<NpmAttachment> attachments,
+    private static Outcome<List<(long Start, long End)>> Extract(Stream spool, string tempFolder, List<NpmAttachment> attachments,
         CancellationToken cancellationToken)
     {
         var holes = new List<(long Start, long End)>();
@@ -182,7 +188,7 @@ internal sealed class NpmPublishBody : IDisposable
     /// Decodes the string value that starts after <paramref name="position"/> (just after a property name, maybe before its
     /// colon). Returns the range of the string's content and whether the colon was still ahead of the reader.
     /// </summary>
-    private static Outcome<(long Start, long End, bool ColonPending)> DecodeData(FileStream spool, long position, string key, string tempFolder,
+    private static Outcome<(long Start, long End, bool ColonPending)> DecodeData(Stream spool, long position, string key, string tempFolder,
         List<NpmAttachment> attachments, CancellationToken cancellationToken)
     {
         var where = $"_attachments[\"{key}\"].data";
@@ -200,10 +206,10 @@ internal sealed class NpmPublishBody : IDisposable
         NpmAttachment? attachment = null;
         if (key.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase))
         {
-            attachment = new NpmAttachment(key, OpenTemp(tempFolder, ".tgz"));
+            attachment = new NpmAttachment(key, new EncryptedSpool(tempFolder));
             attachments.Add(attachment);
         }
-        using var decoder = new Base64Decoder(attachment?.Content);
+        using var decoder = new Base64Decoder(attachment?.Writer);
         var chunk = new byte[ChunkBytes];
         var escaped = false;
         while (true)
@@ -246,7 +252,7 @@ internal sealed class NpmPublishBody : IDisposable
                     attachment.Length = decoder.Length;
                     attachment.Sha512 = decoder.Sha512;
                     attachment.Sha1 = decoder.Sha1;
-                    attachment.Content.Position = 0;
+                    attachment.Complete();
                 }
                 return (start, end, colonPending);
             }
@@ -254,7 +260,7 @@ internal sealed class NpmPublishBody : IDisposable
     }
 
     /// <summary>Parses the spooled document without the attachment data strings (they read as empty strings).</summary>
-    private static Outcome<JsonDocument> ParseRest(FileStream spool, List<(long Start, long End)> holes)
+    private static Outcome<JsonDocument> ParseRest(Stream spool, List<(long Start, long End)> holes)
     {
         var size = spool.Length - holes.Sum(h => h.End - h.Start);
         if (size > MaxDocumentBytes) return Invalid($"The body without its attachments is larger than {MaxDocumentBytes} bytes.");
@@ -271,7 +277,7 @@ internal sealed class NpmPublishBody : IDisposable
         return JsonDocument.Parse(bytes, s_documentOptions);
     }
 
-    private static int Fill(FileStream spool, byte[] buffer, int offset, out bool final)
+    private static int Fill(Stream spool, byte[] buffer, int offset, out bool final)
     {
         var total = 0;
         while (offset + total < buffer.Length)
@@ -284,8 +290,8 @@ internal sealed class NpmPublishBody : IDisposable
         return total;
     }
 
-    /// <summary>Base64 in chunks into a file (or nowhere), hashing the decoded bytes as they come.</summary>
-    private sealed class Base64Decoder(FileStream? target) : IDisposable
+    /// <summary>Base64 in chunks into a spool (or nowhere), hashing the decoded bytes as they come.</summary>
+    private sealed class Base64Decoder(Stream? target) : IDisposable
     {
         private readonly byte[] _pending = new byte[ChunkBytes + 8];
         private readonly byte[] _decoded = new byte[(ChunkBytes + 8) / 4 * 3];

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using PSCodeArtifact.Core;
 using PSCodeArtifact.Core.Services;
+using PSCodeArtifact.Core.Storage;
 using PSCodeArtifact.Server.Hosting;
 
 namespace PSCodeArtifact.Server.Pypi;
@@ -15,14 +16,15 @@ namespace PSCodeArtifact.Server.Pypi;
 /// The legacy upload API (<c>POST</c> multipart/form-data with <c>:action=file_upload</c>) that twine and uv publish use.
 /// The file streams from the request into the one publish path. twine and uv send every field before the file, so the
 /// file goes straight into <see cref="PackageService.PublishAsync"/> with its digests checked on the way; a client that
-/// sends the file first has it spooled to the store's <c>tmp/</c> until the fields have arrived. Fields after the file are
-/// not read.
+/// sends the file first has it spooled, encrypted (<see cref="EncryptedSpool"/>), to the store's <c>tmp/</c> until the
+/// fields have arrived. Fields after the file are not read.
 /// </summary>
 internal static class PypiUpload
 {
     private const int MaxFieldBytes = 4 * 1024 * 1024;
     private const int MaxFormBytes = 16 * 1024 * 1024;
     private const int MaxReasonPhraseLength = 300;
+    private const int SpoolCopyBytes = 1024 * 1024;
 
     public static async Task<IResult> UploadAsync(HttpContext context, string domain, string repository, CancellationToken cancellationToken)
     {
@@ -32,7 +34,7 @@ internal static class PypiUpload
                 "An upload is a multipart/form-data POST (as twine and uv publish send it); pip's index is the simple/ URL below this one.");
         }
         var form = new UploadForm();
-        FileStream? spool = null;
+        EncryptedSpool? spool = null;
         string? fileName = null;
         try
         {
@@ -71,7 +73,7 @@ internal static class PypiUpload
             {
                 return Refuse(context, StatusCodes.Status400BadRequest, "InvalidUpload", "The upload has no file: send it as the 'content' part.");
             }
-            return await PublishAsync(context, domain, repository, form, fileName, spool, cancellationToken);
+            return await PublishAsync(context, domain, repository, form, fileName, spool.Complete(), cancellationToken);
         }
         catch (InvalidDataException malformed)
         {
@@ -83,7 +85,7 @@ internal static class PypiUpload
         }
         finally
         {
-            if (spool is not null) await spool.DisposeAsync();
+            spool?.Dispose();
         }
     }
 
@@ -158,27 +160,20 @@ internal static class PypiUpload
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
-    /// <summary>The file, held in the store's tmp/ until the fields that describe it have been read; deleted when closed.</summary>
-    private static async Task<FileStream> SpoolAsync(HttpContext context, Stream body, CancellationToken cancellationToken)
+    /// <summary>
+    /// The file, held encrypted in the store's tmp/ until the fields that describe it have been read; deleted when disposed.
+    /// </summary>
+    private static async Task<EncryptedSpool> SpoolAsync(HttpContext context, Stream body, CancellationToken cancellationToken)
     {
-        var folder = Path.Combine(Http.Store(context).Path, "tmp");
-        Directory.CreateDirectory(folder);
-        var spool = new FileStream(Path.Combine(folder, $"pypi-upload-{Guid.NewGuid():N}.part"), new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.ReadWrite,
-            Share = FileShare.None,
-            Options = FileOptions.DeleteOnClose | FileOptions.Asynchronous,
-        });
+        var spool = new EncryptedSpool(Path.Combine(Http.Store(context).Path, "tmp"));
         try
         {
-            await body.CopyToAsync(spool, cancellationToken);
-            spool.Position = 0;
+            await body.CopyToAsync(spool.Writer, SpoolCopyBytes, cancellationToken);
             return spool;
         }
         catch
         {
-            await spool.DisposeAsync();
+            spool.Dispose();
             throw;
         }
     }
