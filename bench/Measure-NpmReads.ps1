@@ -26,8 +26,10 @@
                      q=1.0, application/json; q=0.8, */*)
          tarball     GET <dist.tarball of the latest version>, Accept: */*
        Every request carries 'Authorization: Bearer <that server's token>' and, unless -AcceptEncoding is given, no
-       Accept-Encoding, so both servers send uncompressed bodies. Each measurement is preceded by an unmeasured -WarmupSeconds run. The rounds go target by target,
-       server after server, so drift on the machine hits both alike.
+       Accept-Encoding, so both servers send uncompressed bodies. Each measurement is preceded by an unmeasured
+       -WarmupSeconds run, and starts once the server answers a cheap request again (/-/ping, /health), so requests a
+       server still works through from the previous run do not count against the next. The rounds go target by
+       target, server after server, so drift on the machine hits both alike.
     6. Prints a table per target and server: requests/s, p50/p99/max latency, response size, and the server's CPU
        time per request (Verdaccio's node process; for PSCodeArtifact, this pwsh process, which hosts the endpoint
        and otherwise only waits for wrk). The PSCodeArtifact row carries the ratio of its requests/s to Verdaccio's.
@@ -35,7 +37,8 @@
     7. Stops both servers and removes the run folder (store, Verdaccio storage, packages, npm cache, module copy), also
        when a step fails or the run is stopped.
 
-    wrk, the servers and this script share the machine's cores: compare the two servers only within one run.
+    wrk, the servers and this script share the machine's cores: compare the two servers only within one run. The
+    commit printed is the repository's HEAD when the run starts; the module is whatever -ModulePath was built from.
 
 .PARAMETER ModulePath
     The PSCodeArtifact manifest to benchmark. Default: out/PSCodeArtifact/PSCodeArtifact.psd1 under the repository root.
@@ -555,6 +558,7 @@ try {
     Write-Host ("PSCodeArtifact npm read bench against Verdaccio {0} ({10} tokens): {1} versions, {2} KiB tarball payload; wrk -t{3} -c{4} -d{5}s, Accept-Encoding '{11}', {6} round(s); commit {7}, {8} cores, {9:yyyy-MM-dd HH:mm} UTC" -f
         $VerdaccioVersion, $Versions, $TarballKB, $Threads, $Connections, $DurationSeconds, $Repeat, $commit, [Environment]::ProcessorCount, [DateTime]::UtcNow, $VerdaccioTokenKind, $AcceptEncoding)
     Write-Host "Run folder: $run"
+    Write-Host "Module: $ModulePath"
 
     # --- Verdaccio
     $verdaccioBin = Install-Verdaccio -Folder $verdaccioFolder

@@ -89,4 +89,10 @@ public static class ErrorCodes
     public const string InvalidPublishDocument = nameof(InvalidPublishDocument);
     public const string RevisionRequired = nameof(RevisionRequired);
     public const string MethodNotAllowed = nameof(MethodNotAllowed);
+    public const string InvalidPath = nameof(InvalidPath);
+    public const string ChecksumRequired = nameof(ChecksumRequired);
+    public const string InvalidChecksum = nameof(InvalidChecksum);
+    public const string InvalidQuery = nameof(InvalidQuery);
+    public const string UnsupportedContentEncoding = nameof(UnsupportedContentEncoding);
+    public const string InvalidUpload = nameof(InvalidUpload);
 }

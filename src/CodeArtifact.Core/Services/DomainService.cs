@@ -149,6 +149,13 @@ public sealed class DomainService
         return new DomainKey(name, _store.Keys.Unwrap(keyId, wrapped, WrapContext(name)));
     }
 
+    /// <summary>The domain's creation time in Unix milliseconds, or null when it does not exist (one indexed read).</summary>
+    internal long? CreatedTime(string name)
+    {
+        using var connection = _store.Catalog.Open();
+        return Sql.Scalar<long?>(connection, "SELECT created_time FROM domains WHERE name = $name;", null, ("$name", name));
+    }
+
     internal static long? Id(SqliteConnection connection, string name, SqliteTransaction? transaction = null) =>
         Sql.Scalar<long?>(connection, "SELECT id FROM domains WHERE name = $name;", transaction, ("$name", name));
 

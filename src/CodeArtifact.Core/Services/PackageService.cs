@@ -19,7 +19,10 @@ public sealed record PublishRequest(string Domain, string Repository, string Fil
 
     public string? Version { get; init; }
 
-    /// <summary>Generic only: keep the version Unfinished so more assets can follow (CodeArtifact's <c>unfinished</c>).</summary>
+    /// <summary>
+    /// Generic and Maven: a version this creates stays Unfinished so more assets can follow (CodeArtifact's <c>unfinished</c>;
+    /// the Maven endpoint finishes it when <c>maven-metadata.xml</c> arrives).
+    /// </summary>
     public bool Unfinished { get; init; }
 
     /// <summary>A SHA-256 the content must have (required for generic assets over HTTP); verified while streaming.</summary>
@@ -188,7 +191,7 @@ public sealed partial class PackageService
         }
         else
         {
-            status = request.Unfinished && format is GenericFormat ? Unfinished : Published;
+            status = request.Unfinished && format is GenericFormat or MavenFormat ? Unfinished : Published;
             versionId = Sql.Scalar<long>(connection, """
                 INSERT INTO package_versions (package_id, version, version_key, status, revision, origin_type, entry_repository, published_time, updated_time)
                 VALUES ($p, $version, $key, $status, '', 'INTERNAL', $repo, $now, $now) RETURNING id;

@@ -104,8 +104,8 @@ public sealed class TokenService
             return new Failure(ErrorCodes.TokenDomainMismatch, FailureKind.AccessDenied,
                 $"The token is for the domain '{payload.Domain}', not '{domain}'.");
         }
-        var current = _store.Domains.Get(domain);
-        if (!current.Succeeded || current.Value!.CreatedTime.ToUnixTimeMilliseconds() != payload.Created)
+        // One indexed read: this runs on every request, so it must not grow with the domain.
+        if (_store.Domains.CreatedTime(domain) != payload.Created)
         {
             return new Failure(ErrorCodes.TokenDomainMismatch, FailureKind.AccessDenied,
                 $"The token was issued for an earlier domain named '{domain}' that has been removed.");

@@ -9,6 +9,8 @@ namespace PSCodeArtifact.Core.Storage;
 /// </summary>
 public sealed class Catalog
 {
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> s_configured = new();
+    private static readonly object s_marker = new();
     private readonly string _connectionString;
 
     public Catalog(string databasePath)
@@ -34,8 +36,13 @@ public sealed class Catalog
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        // secure_delete zeroes freed pages, so a removed domain's wrapped data key does not linger in the file.
-        Execute(connection, "PRAGMA busy_timeout = 30000; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;");
+        // Settings stay with a pooled native connection, so they are made once per connection, not on every Open.
+        if (!s_configured.TryGetValue(connection.Handle!, out _))
+        {
+            // secure_delete zeroes freed pages, so a removed domain's wrapped data key does not linger in the file.
+            Execute(connection, "PRAGMA busy_timeout = 30000; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;");
+            s_configured.AddOrUpdate(connection.Handle!, s_marker);
+        }
         return connection;
     }
 

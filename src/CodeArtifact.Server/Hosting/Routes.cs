@@ -19,6 +19,9 @@ public static class Routes
         npm.MapNpm();
         var pypi = app.MapGroup("/{domain}/pypi/{repository}").AddEndpointFilter(Auth.RequireDomainToken);
         pypi.MapPypi();
+        Maven.MavenEndpoints.MapMaven(app.MapGroup("/{domain}/maven/{repository}").AddEndpointFilter(Auth.RequireDomainToken));
+        Nuget.NugetEndpoints.MapNuget(app.MapGroup("/{domain}/nuget/{repository}").AddEndpointFilter(Auth.RequireDomainToken));
+        Generic.GenericEndpoints.MapGeneric(app.MapGroup("/{domain}/generic/{repository}").AddEndpointFilter(Auth.RequireDomainToken));
 
         // Anything else is a JSON 404 (never an HTML page), after the same challenge as every repository route, so an
         // anonymous client learns nothing about which paths exist.

@@ -45,14 +45,14 @@ internal static class PypiUpload
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
                     || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
                 {
-                    return Refuse(context, StatusCodes.Status400BadRequest, "InvalidUpload", "Every part of the upload needs a 'Content-Disposition: form-data' header.");
+                    return Refuse(context, StatusCodes.Status400BadRequest, ErrorCodes.InvalidUpload, "Every part of the upload needs a 'Content-Disposition: form-data' header.");
                 }
                 var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
                 if (name == "content")
                 {
-                    if (fileName is not null) return Refuse(context, StatusCodes.Status400BadRequest, "InvalidUpload", "An upload carries one file; this one has two 'content' parts.");
+                    if (fileName is not null) return Refuse(context, StatusCodes.Status400BadRequest, ErrorCodes.InvalidUpload, "An upload carries one file; this one has two 'content' parts.");
                     fileName = (disposition.FileNameStar.HasValue ? disposition.FileNameStar : HeaderUtilities.RemoveQuotes(disposition.FileName)).Value;
-                    if (string.IsNullOrEmpty(fileName)) return Refuse(context, StatusCodes.Status400BadRequest, "InvalidUpload", "The 'content' part has no file name.");
+                    if (string.IsNullOrEmpty(fileName)) return Refuse(context, StatusCodes.Status400BadRequest, ErrorCodes.InvalidUpload, "The 'content' part has no file name.");
                     if (form.HasWhatPublishingNeeds) return await PublishAsync(context, domain, repository, form, fileName, section.Body, cancellationToken);
                     spool = await SpoolAsync(context, section.Body, cancellationToken);
                 }
@@ -62,7 +62,7 @@ internal static class PypiUpload
                     formBytes += value?.Length ?? 0;
                     if (value is null || formBytes > MaxFormBytes)
                     {
-                        return Refuse(context, StatusCodes.Status400BadRequest, "InvalidUpload",
+                        return Refuse(context, StatusCodes.Status400BadRequest, ErrorCodes.InvalidUpload,
                             $"The form field '{name}' makes the form larger than its limit ({MaxFieldBytes / 1024 / 1024} MiB a field, {MaxFormBytes / 1024 / 1024} MiB in all).");
                     }
                     form.Add(name, value);
@@ -71,17 +71,17 @@ internal static class PypiUpload
             }
             if (spool is null || fileName is null)
             {
-                return Refuse(context, StatusCodes.Status400BadRequest, "InvalidUpload", "The upload has no file: send it as the 'content' part.");
+                return Refuse(context, StatusCodes.Status400BadRequest, ErrorCodes.InvalidUpload, "The upload has no file: send it as the 'content' part.");
             }
             return await PublishAsync(context, domain, repository, form, fileName, spool.Complete(), cancellationToken);
         }
         catch (InvalidDataException malformed)
         {
-            return Refuse(context, StatusCodes.Status400BadRequest, "InvalidUpload", $"The multipart body is malformed: {malformed.Message}");
+            return Refuse(context, StatusCodes.Status400BadRequest, ErrorCodes.InvalidUpload, $"The multipart body is malformed: {malformed.Message}");
         }
         catch (BadHttpRequestException bad)
         {
-            return Refuse(context, bad.StatusCode, "InvalidUpload", bad.Message);
+            return Refuse(context, bad.StatusCode, ErrorCodes.InvalidUpload, bad.Message);
         }
         finally
         {
@@ -92,7 +92,7 @@ internal static class PypiUpload
     private static async Task<IResult> PublishAsync(HttpContext context, string domain, string repository, UploadForm form, string fileName, Stream content,
         CancellationToken cancellationToken)
     {
-        if (form.Check(fileName) is { } invalid) return Refuse(context, StatusCodes.Status400BadRequest, "InvalidUpload", invalid);
+        if (form.Check(fileName) is { } invalid) return Refuse(context, StatusCodes.Status400BadRequest, ErrorCodes.InvalidUpload, invalid);
         var request = new PublishRequest(domain, repository, fileName)
         {
             Format = "pypi",
