@@ -361,79 +361,7 @@ Describe 'npm registry HTTP details' {
 
 Describe 'npm publish and the store''s disk' {
     BeforeAll {
-        # A second pwsh watches the store while a request runs. It reads every file under the store again and again, with
-        # .NET's advisory file locks off (a spool held with FileShare.None is read too), and reports the largest size it
-        # saw of each file and the files that held a marker (hex strings, matched as bytes).
-        $script:WatchScript = Join-Path $TestDrive 'watch-store.ps1'
-        Set-Content -Path $WatchScript -Value @'
-param([string] $Folder, [string] $MarkerFile, [string] $StopFile, [string] $ResultFile)
-$latin1 = [Text.Encoding]::Latin1
-$markers = @(Get-Content $MarkerFile | ForEach-Object { $latin1.GetString([Convert]::FromHexString($_)) })
-$sizes = @{}
-$hits = [Collections.Generic.SortedSet[string]]::new()
-$unreadable = [Collections.Generic.SortedSet[string]]::new()
-$passes = 0
-Set-Content "$StopFile.ready" ''
-while (-not (Test-Path $StopFile)) {
-    $passes++
-    foreach ($path in @(Get-ChildItem $Folder -Recurse -File -ErrorAction Ignore).FullName) {
-        $relative = [IO.Path]::GetRelativePath($Folder, $path)
-        $buffer = [IO.MemoryStream]::new()
-        try {
-            $stream = [IO.FileStream]::new($path, 'Open', 'Read', 'ReadWrite, Delete', 1MB)
-            try { $stream.CopyTo($buffer, 1MB) } finally { $stream.Dispose() }
-        }
-        catch [IO.FileNotFoundException], [IO.DirectoryNotFoundException] { continue }
-        catch { [void] $unreadable.Add("${relative}: $($_.Exception.Message)"); continue }
-        if ($buffer.Length -gt [long] $sizes[$relative]) { $sizes[$relative] = $buffer.Length }
-        $text = $latin1.GetString($buffer.GetBuffer(), 0, [int] $buffer.Length)
-        foreach ($marker in $markers) { if ($text.Contains($marker, [StringComparison]::Ordinal)) { [void] $hits.Add($relative) } }
-    }
-}
-[ordered]@{ Passes = $passes; Sizes = $sizes; Hits = @($hits); Unreadable = @($unreadable) } | ConvertTo-Json -Depth 3 | Set-Content $ResultFile
-'@
-
-        function Start-StoreWatch([string[]] $Markers) {
-            $id = [guid]::NewGuid().ToString('N')
-            $watch = [pscustomobject]@{
-                MarkerFile = Join-Path $TestDrive "markers-$id.txt"
-                StopFile   = Join-Path $TestDrive "stop-$id"
-                ResultFile = Join-Path $TestDrive "watch-$id.json"
-                Process    = $null
-            }
-            Set-Content -Path $watch.MarkerFile -Value $Markers
-            $env:DOTNET_SYSTEM_IO_DISABLEFILELOCKING = 'true'
-            try {
-                $watch.Process = Start-TestPwsh -ScriptPath $script:WatchScript -StorePath $script:StorePath `
-                    -ArgumentList $script:StorePath, $watch.MarkerFile, $watch.StopFile, $watch.ResultFile
-            }
-            finally { Remove-Item env:DOTNET_SYSTEM_IO_DISABLEFILELOCKING }
-            Wait-TestFile -Path "$($watch.StopFile).ready" -Process $watch.Process
-            $watch
-        }
-
-        function Stop-StoreWatch($Watch) {
-            Set-Content -Path $Watch.StopFile -Value ''
-            $exited = Wait-TestPwsh -Process $Watch.Process
-            if ($exited.ExitCode -ne 0 -or -not (Test-Path $Watch.ResultFile)) { throw "The store watch failed: $($exited.ErrorOutput)" }
-            Get-Content $Watch.ResultFile -Raw | ConvertFrom-Json -AsHashtable
-        }
-
-        # The files under $Folder that hold one of the markers now.
-        function Find-Marker([string] $Folder, [string[]] $Markers) {
-            $latin1 = [Text.Encoding]::Latin1
-            $texts = $Markers | ForEach-Object { $latin1.GetString([Convert]::FromHexString($_)) }
-            foreach ($file in Get-ChildItem $Folder -Recurse -File) {
-                $content = $latin1.GetString([IO.File]::ReadAllBytes($file.FullName))
-                if ($texts | Where-Object { $content.Contains($_, [StringComparison]::Ordinal) }) { [IO.Path]::GetRelativePath($Folder, $file.FullName) }
-            }
-        }
-
-        # Markers of an upload: a text it carries as is, and windows of the file's own bytes (random, so only it holds them).
-        function Get-UploadMarker([string] $Text, [byte[]] $File) {
-            [Convert]::ToHexString([Text.Encoding]::UTF8.GetBytes($Text))
-            foreach ($fraction in 0.3, 0.5, 0.7) { [Convert]::ToHexString($File, [int] ($File.Length * $fraction), 48) }
-        }
+        Import-Module (Join-Path $PSScriptRoot 'StoreWatch.psm1') -Force
 
         # A package with 20 MiB of random bytes (its tarball does not compress), and a random marker as its description,
         # which the publish body carries as is.
@@ -453,7 +381,7 @@ while (-not (Test-Path $StopFile)) {
     }
 
     It 'holds neither the publish body nor the decoded tarball in plaintext, during the request or after it' {
-        $watch = Start-StoreWatch $SecretMarkers
+        $watch = Start-StoreWatch -StorePath $StorePath -WorkFolder $TestDrive -Markers $SecretMarkers
         try { $published = Invoke-Npm $Npm 'publish', $SecretTarball -AllowFailure }
         finally { $seen = Stop-StoreWatch $watch }
 
