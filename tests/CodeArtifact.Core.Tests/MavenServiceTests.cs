@@ -149,6 +149,36 @@ public sealed class MavenServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task PublishMavenFile_TakesConcurrentUploadsIntoOneNewVersion()
+    {
+        var files = new (string Name, byte[] Bytes)[]
+        {
+            ("demo-1.0.pom", Pom("1.0")), ("demo-1.0.jar", Jar("main")), ("demo-1.0-sources.jar", Jar("sources")),
+            ("demo-1.0-javadoc.jar", Jar("javadoc")), ("demo-1.0-tests.jar", Jar("tests")),
+        };
+
+        var uploads = await Task.WhenAll(files.Select(f => Task.Run(() => Put("1.0", f.Name, f.Bytes))));
+
+        Assert.All(uploads, u => Assert.True(u.Succeeded, u.Failure?.Message));
+        Assert.Equal(["1.0=Unfinished"], Statuses());
+        Assert.Equal(files.Select(f => f.Name).Order(StringComparer.Ordinal),
+            Packages.ListAssets("mv", "main", "maven", Group, Artifact, "1.0").Value!.Select(a => a.Name));
+    }
+
+    [Fact]
+    public async Task PutMavenMetadata_ArtifactLevelAlsoFinishesAnUnfinishedSnapshot()
+    {
+        await PutOk("1.0-SNAPSHOT", "demo-1.0-20261125.101010-1.pom", Pom("1.0-SNAPSHOT"));
+        await PutOk("1.0-SNAPSHOT", "demo-1.0-20261125.101010-1.jar", Jar("one"));
+
+        var receipt = await PutMetadata(ArtifactDirectory, ArtifactMetadata("0.9", "1.0-SNAPSHOT"));
+
+        Assert.True(receipt.Succeeded, receipt.Failure?.Message);
+        Assert.Equal(["1.0-SNAPSHOT=Published"], Statuses());
+        Assert.Equal(1, Packages.GetMavenSnapshot("mv", "main", Group, Artifact, "1.0-SNAPSHOT").Value!.BuildNumber);
+    }
+
+    [Fact]
     public async Task VerifyMavenChecksum_AcceptsTheStoredDigests_InLowerCaseHexOnly()
     {
         await PutOk("1.0", "demo-1.0.jar", Jar("one"));

@@ -411,11 +411,7 @@ public sealed partial class PackageService
                 }
                 var now = Sql.Now();
                 var changed = false;
-                if (current is not null)
-                {
-                    released = MoveOlderBuilds(connection, transaction, package, again, current, metadata is not null, now);
-                    changed = true;
-                }
+                if (current is not null) (changed, released) = MoveOlderBuilds(connection, transaction, package, again, current, metadata is not null, now);
                 if (metadata is not null)
                 {
                     _store.Blobs.Commit(metadata);
@@ -445,12 +441,12 @@ public sealed partial class PackageService
     /// <summary>
     /// Moves the files of builds older than <paramref name="current"/> to their build versions (created Unlisted). The
     /// SNAPSHOT version's metadata goes along when it came from one of those builds and is about to be replaced.
-    /// Returns true when a blob reference was dropped.
+    /// Returns whether files moved and whether a blob lost its last reference.
     /// </summary>
-    private static bool MoveOlderBuilds(SqliteConnection connection, SqliteTransaction transaction, ResolvedPackage package, VersionRow snapshot,
+    private static (bool Moved, bool Released) MoveOlderBuilds(SqliteConnection connection, SqliteTransaction transaction, ResolvedPackage package, VersionRow snapshot,
         string current, bool replacingMetadata, long now)
     {
-        var released = false;
+        var (moved, released) = (false, false);
         var source = Sql.Scalar<string>(connection, "SELECT metadata_source FROM package_versions WHERE id = $v;", transaction, ("$v", snapshot.Id));
         var sourceBuild = source is null ? null : SplitMavenFileName(package.Info.Package, snapshot.Version, source)?.Qualifier;
         var older = MavenAssetList(connection, transaction, snapshot.Id)
@@ -459,6 +455,7 @@ public sealed partial class PackageService
             .GroupBy(a => a.Qualifier!, StringComparer.Ordinal);
         foreach (var group in older)
         {
+            moved = true;
             var buildVersion = SnapshotBase(snapshot.Version) + group.Key;
             var target = FindVersion(connection, transaction, package.Id, buildVersion);
             var targetId = target?.Id ?? Sql.Scalar<long>(connection, """
@@ -494,7 +491,7 @@ public sealed partial class PackageService
             }
             UpdateRevision(connection, transaction, targetId, now);
         }
-        return released;
+        return (moved, released);
     }
 
     private async Task<Outcome<StagedBlob>> StageMavenMetadataAsync(DomainKey domainKey, ResolvedPackage package, string version, MavenAsset pom,

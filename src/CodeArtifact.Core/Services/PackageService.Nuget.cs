@@ -97,7 +97,8 @@ public sealed partial class PackageService
         CancellationToken cancellationToken)
     {
         // PublishAsync succeeds without a change for the same bytes again; the version's publish time then predates this push.
-        // The commit stamps a new version after the body is read, so its time is never earlier than this.
+        // The commit stamps a new version after the body is read, so its time is never earlier than this. (Two pushes of the
+        // same new bytes at the same moment may both succeed: the version they make is the same either way.)
         var started = Sql.Now();
         var published = await PublishAsync(new PublishRequest(domain, repository, fileName) { Format = PackageFormats.Nuget.Name }, nupkg, cancellationToken);
         if (published.Failure is { } failure) return failure;

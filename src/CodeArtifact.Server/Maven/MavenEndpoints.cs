@@ -55,33 +55,42 @@ internal static class MavenEndpoints
     {
         var path = MavenPath.Parse(context);
         var packages = Http.Store(context).Packages;
-        switch (path.Kind)
+        return path.Kind switch
         {
-            case MavenPathKind.Invalid:
-                return Refuse(context, StatusCodes.Status400BadRequest, ErrorCodes.InvalidAssetName, path.Problem!);
-            case MavenPathKind.File when path.Checksum is null:
-                var published = await packages.PublishMavenFileAsync(domain, repository, path.GroupId, path.ArtifactId, path.Version, path.FileName,
-                    context.Request.Body, cancellationToken);
-                return published.Failure is { } refused ? Refuse(context, refused) : Results.StatusCode(StatusCodes.Status201Created);
-            case MavenPathKind.File:
-                var checksum = await ReadChecksumAsync(context, cancellationToken);
-                if (checksum is null) return Refuse(context, StatusCodes.Status400BadRequest, ErrorCodes.DigestMismatch, $"A checksum file is at most {MaxChecksumBody} bytes.");
-                var verified = packages.VerifyMavenChecksum(domain, repository, path.GroupId, path.ArtifactId, path.Version, path.FileName, path.Checksum, checksum);
-                return verified.Failure is { } mismatch ? Refuse(context, mismatch) : Results.StatusCode(StatusCodes.Status201Created);
-            case MavenPathKind.Metadata when path.Checksum is null:
-                var received = await packages.PutMavenMetadataAsync(domain, repository, path.Directory, context.Request.Body, cancellationToken);
-                return received.Failure is { } bad ? Refuse(context, bad) : Results.StatusCode(StatusCodes.Status201Created);
-            case MavenPathKind.Metadata:
-                var value = await ReadChecksumAsync(context, cancellationToken);
-                var problem = value is null
-                    ? new Failure(ErrorCodes.DigestMismatch, FailureKind.Invalid, $"A checksum file is at most {MaxChecksumBody} bytes.")
-                    : PackageService.CheckMavenMetadataChecksum(path.Checksum, value);
-                return problem is null ? Results.StatusCode(StatusCodes.Status201Created) : Refuse(context, problem);
-            default:
-                return Refuse(context, StatusCodes.Status400BadRequest, ErrorCodes.InvalidAssetName,
-                    $"'{path.Display}' is not a file of the Maven repository layout ({{group path}}/{{artifactId}}/{{version}}/{{file}} or …/maven-metadata.xml).");
-        }
+            MavenPathKind.Invalid => Refuse(context, StatusCodes.Status400BadRequest, ErrorCodes.InvalidAssetName, path.Problem!),
+            MavenPathKind.File when path.Checksum is null => Created(context, await packages.PublishMavenFileAsync(domain, repository, path.GroupId,
+                path.ArtifactId, path.Version, path.FileName, context.Request.Body, cancellationToken)),
+            MavenPathKind.File => await PutChecksumAsync(context, domain, repository, path, cancellationToken),
+            MavenPathKind.Metadata when path.Checksum is null =>
+                Created(context, await packages.PutMavenMetadataAsync(domain, repository, path.Directory, context.Request.Body, cancellationToken)),
+            MavenPathKind.Metadata => await PutMetadataChecksumAsync(context, path, cancellationToken),
+            _ => Refuse(context, StatusCodes.Status400BadRequest, ErrorCodes.InvalidAssetName,
+                $"'{path.Display}' is not a file of the Maven repository layout ({{group path}}/{{artifactId}}/{{version}}/{{file}} or …/maven-metadata.xml)."),
+        };
     }
+
+    /// <summary>A checksum uploaded after its file: verified against the stored bytes, never stored.</summary>
+    private static async Task<IResult> PutChecksumAsync(HttpContext context, string domain, string repository, MavenPath path, CancellationToken cancellationToken)
+    {
+        if (await ReadChecksumAsync(context, cancellationToken) is not { } value) return TooLarge(context);
+        return Created(context, Http.Store(context).Packages.VerifyMavenChecksum(domain, repository, path.GroupId, path.ArtifactId, path.Version,
+            path.FileName, path.Checksum!, value));
+    }
+
+    /// <summary>The client's checksum of its own maven-metadata.xml: the endpoint serves checksums of what it renders, so only its shape is checked.</summary>
+    private static async Task<IResult> PutMetadataChecksumAsync(HttpContext context, MavenPath path, CancellationToken cancellationToken)
+    {
+        if (await ReadChecksumAsync(context, cancellationToken) is not { } value) return TooLarge(context);
+        return PackageService.CheckMavenMetadataChecksum(path.Checksum!, value) is { } problem
+            ? Refuse(context, problem)
+            : Results.StatusCode(StatusCodes.Status201Created);
+    }
+
+    private static IResult Created<T>(HttpContext context, Outcome<T> outcome) =>
+        outcome.Failure is { } failure ? Refuse(context, failure) : Results.StatusCode(StatusCodes.Status201Created);
+
+    private static IResult TooLarge(HttpContext context) =>
+        Refuse(context, StatusCodes.Status400BadRequest, ErrorCodes.DigestMismatch, $"A checksum file is at most {MaxChecksumBody} bytes.");
 
     private static async Task<IResult> DownloadAsync(HttpContext context, string domain, string repository, MavenPath path, CancellationToken cancellationToken)
     {
