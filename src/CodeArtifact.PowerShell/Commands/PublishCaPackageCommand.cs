@@ -165,7 +165,8 @@ public sealed class PublishCaPackageCommand : CaCmdlet
             Namespace = Namespace,
             Package = Package,
             Version = Version,
-            Unfinished = Unfinished,
+            // A Maven version published from files is complete; only the endpoint keeps one Unfinished until its metadata.
+            Unfinished = Unfinished && string.Equals(Format, "generic", StringComparison.OrdinalIgnoreCase),
             ExpectedSha256 = Sha256,
         };
         var isMaven = string.Equals(Format, "maven", StringComparison.OrdinalIgnoreCase) || (Format is null && PackageFormats.Maven.Recognizes(name));
