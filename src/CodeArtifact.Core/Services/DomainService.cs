@@ -141,6 +141,11 @@ public sealed class DomainService
     public Outcome<DomainKey> GetKey(string name)
     {
         using var connection = _store.Catalog.Open();
+        return GetKey(connection, name);
+    }
+
+    internal Outcome<DomainKey> GetKey(SqliteConnection connection, string name)
+    {
         using var command = Sql.Command(connection, "SELECT key_id, wrapped_key FROM domains WHERE name = $name;", null, ("$name", name));
         using var reader = command.ExecuteReader();
         if (!reader.Read()) return NotFound(name);

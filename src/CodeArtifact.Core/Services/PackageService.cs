@@ -461,15 +461,13 @@ public sealed partial class PackageService
     public async Task<Outcome<(AssetInfo Asset, Stream Content)>> OpenAssetAsync(string domain, string repository, string format, string? @namespace,
         string package, string version, string asset, string? revision, CancellationToken cancellationToken)
     {
-        var found = FindVersion(domain, repository, format, @namespace, package, version);
+        // One catalog connection for the whole lookup: this is the download path.
+        using var connection = _store.Catalog.Open();
+        var found = FindVersion(connection, domain, repository, format, @namespace, package, version);
         if (found.Failure is { } failure) return failure;
         var (p, v) = found.Value;
         if (revision is not null && revision != v.Revision) return RevisionMismatch(v, revision);
-        List<AssetRow> assets;
-        using (var connection = _store.Catalog.Open())
-        {
-            assets = AssetRows(connection, p.DomainId, v.Id);
-        }
+        var assets = AssetRows(connection, p.DomainId, v.Id);
         if (assets.FirstOrDefault(a => a.Name == asset) is not { } row)
         {
             return new Failure(ErrorCodes.AssetNotFound, FailureKind.NotFound,
@@ -482,7 +480,7 @@ public sealed partial class PackageService
             return new Failure(ErrorCodes.AssetNotAvailable, FailureKind.Conflict,
                 $"Version {v.Version} of '{p.Info.DisplayName}' is {v.Status}; its assets cannot be downloaded until it is Published or Unlisted.", asset);
         }
-        var key = _store.Domains.GetKey(domain);
+        var key = _store.Domains.GetKey(connection, domain);
         if (key.Failure is { } noKey) return noKey;
         using var domainKey = key.Value!;
         var stream = await _store.Blobs.OpenReadAsync(domainKey, row.Sha256, cancellationToken);
@@ -741,10 +739,15 @@ public sealed partial class PackageService
     private static Outcome<(long DomainId, long RepositoryId, string RepositoryName)> ResolveRepository(SqliteConnection connection,
         SqliteTransaction? transaction, string domain, string repository)
     {
-        if (DomainService.Id(connection, domain, transaction) is not { } domainId) return DomainService.NotFound(domain);
-        if (RepositoryService.Id(connection, domainId, repository, transaction) is not { } repositoryId) return RepositoryService.NotFound(domain, repository);
-        var name = Sql.Scalar<string>(connection, "SELECT name FROM repositories WHERE id = $id;", transaction, ("$id", repositoryId))!;
-        return (domainId, repositoryId, name);
+        // One query: this runs on every download.
+        using var command = Sql.Command(connection, """
+            SELECT d.id, r.id, r.name FROM domains d LEFT JOIN repositories r ON r.domain_id = d.id AND r.name_key = $key
+            WHERE d.name = $domain;
+            """, transaction, ("$domain", domain), ("$key", repository.ToLowerInvariant()));
+        using var reader = command.ExecuteReader();
+        if (!reader.Read()) return DomainService.NotFound(domain);
+        if (reader.IsDBNull(1)) return RepositoryService.NotFound(domain, repository);
+        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2));
     }
 
     private static Outcome<ResolvedPackage> ResolvePackage(SqliteConnection connection, SqliteTransaction? transaction, string domain,
@@ -772,6 +775,12 @@ public sealed partial class PackageService
         string package, string version)
     {
         using var connection = _store.Catalog.Open();
+        return FindVersion(connection, domain, repository, format, @namespace, package, version);
+    }
+
+    private static Outcome<(ResolvedPackage Package, VersionRow Version)> FindVersion(SqliteConnection connection, string domain, string repository,
+        string format, string? @namespace, string package, string version)
+    {
         var resolved = ResolvePackage(connection, null, domain, repository, format, @namespace, package);
         if (resolved.Failure is { } failure) return failure;
         var p = resolved.Value!;
