@@ -134,6 +134,27 @@ Describe 'Start-CaEndpoint, Get-CaEndpoint and Stop-CaEndpoint' {
         (Invoke-Endpoint "$($endpoint.Uri)health" -Method HEAD).StatusCode | Should -Be 200
     }
 
+    It 'refuses a request body larger than -MaxRequestBodySize with 413 and stores nothing' {
+        New-CaDomain -Name 'limits' | Out-Null
+        New-CaRepository -Domain 'limits' -Name 'main' | Out-Null
+        $endpoint = Start-CaEndpoint -Port 0 -MaxRequestBodySize 1024
+        $token = (Get-CaAuthorizationToken -Domain 'limits').AuthorizationToken
+        $body = [byte[]]::new(4096)
+        [Random]::new(7).NextBytes($body)
+        $sha = [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData($body)).ToLowerInvariant()
+        $client = [Net.Http.HttpClient]::new()
+        try {
+            $request = [Net.Http.HttpRequestMessage]::new('PUT', "$($endpoint.Uri)limits/generic/main/team/tool/1.0/big.bin")
+            $request.Headers.Authorization = [Net.Http.Headers.AuthenticationHeaderValue]::new('Bearer', $token)
+            $request.Headers.Add('X-Checksum-Sha256', $sha)
+            $request.Content = [Net.Http.ByteArrayContent]::new($body)
+            $response = $client.Send($request)
+            [int] $response.StatusCode | Should -Be 413
+        }
+        finally { $client.Dispose() }
+        Get-CaPackage -Domain 'limits' -Repository 'main' | Should -BeNullOrEmpty
+    }
+
     It 'starts on a fixed free port' {
         $port = Get-FreePort
         $endpoint = Start-CaEndpoint -Port $port

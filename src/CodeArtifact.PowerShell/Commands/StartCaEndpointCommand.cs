@@ -28,6 +28,11 @@ public sealed class StartCaEndpointCommand : CaCmdlet
     [Parameter]
     public System.Security.SecureString? CertificatePassword { get; set; }
 
+    /// <summary>The largest request body accepted, in bytes (uploads stream; this only caps them). Default 2 GiB.</summary>
+    [Parameter]
+    [ValidateRange(1L, long.MaxValue)]
+    public long MaxRequestBodySize { get; set; } = 2L * 1024 * 1024 * 1024;
+
     /// <summary>Serve until Ctrl+C or SIGTERM, then stop cleanly (how the endpoint runs as a service).</summary>
     [Parameter]
     public SwitchParameter Wait { get; set; }
@@ -55,6 +60,7 @@ public sealed class StartCaEndpointCommand : CaCmdlet
         {
             ListenAddress = ListenAddress,
             Port = Port,
+            MaxRequestBodySize = MaxRequestBodySize,
             CertificatePath = certificate,
             CertificatePassword = CertificatePassword is null ? null : new System.Net.NetworkCredential("", CertificatePassword).Password,
         };
