@@ -36,6 +36,7 @@
         'Get-CaEndpoint'
         'Get-CaRepositoryEndpoint'
         'Get-CaAuthorizationToken'
+        'Repair-CaStore'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()
