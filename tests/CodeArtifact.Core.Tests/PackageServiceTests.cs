@@ -82,6 +82,22 @@ public sealed class PackageServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task PublishWithResult_TellsWhetherTheFileWasAdded()
+    {
+        var path = Fixture("npm/demo-lib-1.2.3.tgz");
+        var request = new PublishRequest("pkgs", "main", Path.GetFileName(path));
+        await using (var first = File.OpenRead(path))
+        {
+            Assert.True((await Packages.PublishWithResultAsync(request, first, CancellationToken.None)).Value!.AssetAdded);
+        }
+        await using var again = File.OpenRead(path);
+        var repeated = await Packages.PublishWithResultAsync(request, again, CancellationToken.None);
+
+        Assert.True(repeated.Succeeded);
+        Assert.False(repeated.Value!.AssetAdded);
+    }
+
+    [Fact]
     public async Task Publish_WheelAfterSdist_AddsAnAsset_AndANewRevision()
     {
         var sdist = await Publish("main", "pypi/Tiny-Demo-1.2.0rc1.tar.gz");

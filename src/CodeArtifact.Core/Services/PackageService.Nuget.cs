@@ -96,14 +96,11 @@ public sealed partial class PackageService
     public async Task<Outcome<PackageVersionInfo>> PushNugetAsync(string domain, string repository, string fileName, Stream nupkg,
         CancellationToken cancellationToken)
     {
-        // PublishAsync succeeds without a change for the same bytes again; the version's publish time then predates this push.
-        // The commit stamps a new version after the body is read, so its time is never earlier than this. (Two pushes of the
-        // same new bytes at the same moment may both succeed: the version they make is the same either way.)
-        var started = Sql.Now();
-        var published = await PublishAsync(new PublishRequest(domain, repository, fileName) { Format = PackageFormats.Nuget.Name }, nupkg, cancellationToken);
+        // The same bytes again succeed without a change in the core; NuGet answers a second push of a version with 409.
+        var published = await PublishWithResultAsync(new PublishRequest(domain, repository, fileName) { Format = PackageFormats.Nuget.Name }, nupkg, cancellationToken);
         if (published.Failure is { } failure) return failure;
-        var version = published.Value!;
-        if (version.PublishedTime.ToUnixTimeMilliseconds() >= started) return version;
+        var version = published.Value!.Version;
+        if (published.Value.AssetAdded) return version;
         return new Failure(ErrorCodes.VersionAlreadyExists, FailureKind.Conflict,
             $"Version {version.Version} of '{version.DisplayName}' already exists in '{version.Repository}' ({version.Status}); a NuGet version cannot be pushed twice, so push a new version.",
             version.Version);

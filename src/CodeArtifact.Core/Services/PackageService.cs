@@ -32,6 +32,9 @@ public sealed record PublishRequest(string Domain, string Repository, string Fil
     public string? DistTag { get; init; }
 }
 
+/// <summary>A published version, and whether the publish added the file (false: the same bytes were already there).</summary>
+public sealed record PublishResult(PackageVersionInfo Version, bool AssetAdded);
+
 /// <summary>
 /// Packages, versions and assets of repositories: the one publish path (cmdlets and endpoints alike), the version
 /// life-cycle with CodeArtifact's batch semantics, copies, downloads, readmes, dependencies and origin controls.
@@ -65,6 +68,16 @@ public sealed partial class PackageService
     /// version, asset and revision visible in one catalog transaction. Bad input leaves no row, no blob and no staging file.
     /// </summary>
     public async Task<Outcome<PackageVersionInfo>> PublishAsync(PublishRequest request, Stream content, CancellationToken cancellationToken)
+    {
+        var published = await PublishWithResultAsync(request, content, cancellationToken);
+        return published.Failure is { } failure ? failure : published.Value!.Version;
+    }
+
+    /// <summary>
+    /// <see cref="PublishAsync"/>, also telling whether the file was added (false when the version already held the same
+    /// bytes under the same name, which changes nothing): the 201-or-200 and duplicate answers of the endpoints.
+    /// </summary>
+    public async Task<Outcome<PublishResult>> PublishWithResultAsync(PublishRequest request, Stream content, CancellationToken cancellationToken)
     {
         var detected = request.Format is null ? PackageFormats.Detect(request.FileName) : PackageFormats.Get(request.Format);
         if (detected.Failure is { } unknown) return unknown;
@@ -108,7 +121,8 @@ public sealed partial class PackageService
         var target = new Target(request.Domain, request.Repository, format, parsed.Namespace, parsed.Name, versionKey.Value!, parsed.Version);
         var committed = Commit(target, parsed.AssetName, staged, manifest, metadata, request);
         if (committed.Failure is { } conflict) return conflict;
-        return await GetVersionAsync(request.Domain, request.Repository, format.Name, parsed.Namespace, parsed.Name, parsed.Version, cancellationToken);
+        var version = await GetVersionAsync(request.Domain, request.Repository, format.Name, parsed.Namespace, parsed.Name, parsed.Version, cancellationToken);
+        return version.Failure is { } gone ? gone : new PublishResult(version.Value!, AssetAdded: committed.Value);
     }
 
     private sealed record Target(string Domain, string Repository, IPackageFormat Format, string? Namespace, string Name, string VersionKey, string Version);
@@ -119,6 +133,7 @@ public sealed partial class PackageService
         return staged.Value ?? throw new InvalidOperationException("Staging bytes without expected digests cannot fail.");
     }
 
+    /// <summary>Adds the asset; the value is false when the version already held the same bytes under the name (nothing changed).</summary>
     private Outcome<bool> Commit(Target target, string assetName, StagedBlob asset, StagedBlob? manifest, StagedBlob? metadata, PublishRequest request)
     {
         var format = target.Format;
@@ -180,7 +195,7 @@ public sealed partial class PackageService
                 // The same bytes again: nothing changes, except that a generic publish without -Unfinished finishes the version.
                 if (status == Unfinished && !request.Unfinished && format is GenericFormat) Finish(connection, transaction, versionId, now);
                 transaction.Commit();
-                return true;
+                return false;
             }
             if (format is GenericFormat && status != Unfinished)
             {

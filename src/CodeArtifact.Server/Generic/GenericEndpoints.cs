@@ -92,15 +92,14 @@ internal static class GenericEndpoints
     {
         if (CheckRequest(context.Request, out var sha256, out var unfinished) is { } refused) return refused;
         var packages = Http.Store(context).Packages;
-        var existed = HasAsset(packages, domain, repository, route, sha256);
         var request = new PublishRequest(domain, repository, route.Asset!)
         {
             Format = Format, Namespace = route.Namespace, Package = route.Package, Version = route.Version, Unfinished = unfinished, ExpectedSha256 = sha256,
         };
-        Outcome<PackageVersionInfo> published;
+        Outcome<PublishResult> published;
         try
         {
-            published = await packages.PublishAsync(request, context.Request.Body, cancellationToken);
+            published = await packages.PublishWithResultAsync(request, context.Request.Body, cancellationToken);
         }
         catch (BadHttpRequestException bad)
         {
@@ -108,8 +107,8 @@ internal static class GenericEndpoints
             return Http.Error(bad.StatusCode, ErrorCodes.InvalidUpload, bad.Message);
         }
         if (published.Failure is { } failure) return Http.Error(StatusOf(failure), failure.Code, failure.Message);
-        var body = Published(published.Value!, route.Asset!, sha256);
-        if (existed) return Results.Json(body, s_json);
+        var body = Published(published.Value!.Version, route.Asset!, sha256);
+        if (!published.Value.AssetAdded) return Results.Json(body, s_json);
         context.Response.Headers.Location = AssetUrl(context, route);
         return Results.Json(body, s_json, statusCode: StatusCodes.Status201Created);
     }
@@ -151,11 +150,6 @@ internal static class GenericEndpoints
                     $"unfinished={flag} is not a flag: use unfinished=true (or 1) to keep the version open for more assets, or leave it out to finish it.");
         }
     }
-
-    /// <summary>Whether the version already holds these bytes under this name, so that publishing them again creates nothing (200, not 201).</summary>
-    private static bool HasAsset(PackageService packages, string domain, string repository, GenericRoute route, string sha256) =>
-        packages.ListAssets(domain, repository, Format, route.Namespace, route.Package!, route.Version!) is { Value: { } assets }
-        && assets.Any(a => a.Name == route.Asset && a.Hashes["SHA-256"] == sha256);
 
     /// <summary>
     /// 403 when origin controls block publishing (a policy, not a clash); 409 for other bytes under the name, a finished,
