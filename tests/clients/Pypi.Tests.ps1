@@ -77,7 +77,7 @@ Describe 'PyPI endpoint with twine and pip' {
                 $package, $version = if ($file.Name -like 'ca*beta*') { 'ca-test-beta', '2.0' } else { 'ca-test-alpha', ($file.Name -replace '^.*?-(1\.[01])[-.].*$', '$1') }
                 $asset = Get-CaPackageVersionAsset @Pypi -Package $package -Version $version -Name $file.Name
                 $asset.Size | Should -Be $file.Length
-                $asset.Hashes['SHA-256'] | Should -BeExactly (Get-Sha256 -Path $file.FullName)
+                $asset.Hashes['SHA-256'] | Should -BeExactly (Get-Digest -Path $file.FullName)
             }
         }
 
@@ -104,18 +104,18 @@ Describe 'PyPI endpoint with twine and pip' {
             $skipped.Output | Should -Match 'Skipping'
 
             (Get-CaPackageVersionAsset @Pypi -Package 'ca-test-alpha' -Version '1.1' -Name $AlphaWheel.Name).Hashes['SHA-256'] |
-                Should -BeExactly (Get-Sha256 -Path $AlphaWheel.FullName)
+                Should -BeExactly (Get-Digest -Path $AlphaWheel.FullName)
         }
 
         It 'refuses a bad upload with 400 and the reason, and stores nothing' {
             $bytes = [IO.File]::ReadAllBytes(($Alpha10 | Where-Object Extension -EQ '.whl').FullName)
             $fields = @{ ':action' = 'file_upload'; protocol_version = '1'; name = 'ca-test-alpha'; version = '9.0'; filetype = 'bdist_wheel' }
-            $fields.sha256_digest = Get-Sha256 -Bytes $bytes
+            $fields.sha256_digest = Get-Digest -Bytes $bytes
 
             $wrongDigest = Invoke-RawHttp -Uri $RepositoryUrl -Method POST -Token $Token `
                 -Content (New-UploadContent -Fields ($fields + @{}) -FileName 'ca_test_alpha-9.0-py3-none-any.whl' -Bytes ([byte[]] ($bytes + 0)))
             $corrupt = [Text.Encoding]::ASCII.GetBytes('not a zip')
-            $fields.sha256_digest = Get-Sha256 -Bytes $corrupt
+            $fields.sha256_digest = Get-Digest -Bytes $corrupt
             $notAWheel = Invoke-RawHttp -Uri "$($RepositoryUrl)legacy/" -Method POST -Token $Token `
                 -Content (New-UploadContent -Fields $fields -FileName 'ca_test_alpha-9.0-py3-none-any.whl' -Bytes $corrupt)
 
@@ -185,7 +185,7 @@ Describe 'PyPI endpoint with twine and pip' {
             foreach ($anchor in $anchors) {
                 $file = $AllFiles | Where-Object Name -EQ $anchor.Groups['text'].Value
                 $file | Should -Not -BeNullOrEmpty -Because "every anchor's text is a file name ($($anchor.Value))"
-                $anchor.Groups['sha'].Value | Should -BeExactly (Get-Sha256 -Path $file.FullName)
+                $anchor.Groups['sha'].Value | Should -BeExactly (Get-Digest -Path $file.FullName)
                 $anchor.Groups['href'].Value | Should -BeExactly "../../files/ca-test-alpha/$(if ($file.Name -match '-1\.1[-.]') { '1.1' } else { '1.0' })/$($file.Name)"
                 $attributes = $anchor.Groups['attributes'].Value
                 $attributes | Should -Match 'data-requires-python="&gt;=3\.7"'
@@ -215,7 +215,7 @@ Describe 'PyPI endpoint with twine and pip' {
             foreach ($entry in $json.files) {
                 $file = $AllFiles | Where-Object Name -EQ $entry.filename
                 $entry.url | Should -BeLike "../../files/ca-test-alpha/*/$($file.Name)"
-                $entry.hashes.sha256 | Should -BeExactly (Get-Sha256 -Path $file.FullName)
+                $entry.hashes.sha256 | Should -BeExactly (Get-Digest -Path $file.FullName)
                 $entry.size | Should -Be $file.Length
                 $entry.'upload-time' | Should -Match '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$'
                 $entry.'requires-python' | Should -BeExactly '>=3.7'
@@ -273,7 +273,7 @@ Describe 'PyPI endpoint with twine and pip' {
             $metadata.StatusCode | Should -Be 200 -Because $metadata.Text
             $expected = Get-WheelMetadata -Path $AlphaWheel.FullName
             [Convert]::ToBase64String($metadata.Bytes) | Should -BeExactly ([Convert]::ToBase64String($expected))
-            Get-Sha256 -Bytes $metadata.Bytes | Should -BeExactly $entry.'core-metadata'.sha256
+            Get-Digest -Bytes $metadata.Bytes | Should -BeExactly $entry.'core-metadata'.sha256
         }
 
         It 'answers a Range request with 206 and exactly the bytes asked for, and HEAD like GET' {
@@ -347,7 +347,7 @@ Describe 'PyPI upload and the store''s disk' {
         $file.Headers.ContentType = [System.Net.Http.Headers.MediaTypeHeaderValue]::new('application/octet-stream')
         $form.Add($file, 'content', 'ca_test_secret-1.0-py3-none-any.whl')
         $fields = [ordered]@{ ':action' = 'file_upload'; protocol_version = '1'; name = 'ca-test-secret'; version = '1.0'; filetype = 'bdist_wheel'
-            sha256_digest = Get-Sha256 -Bytes $SecretWheel }
+            sha256_digest = Get-Digest -Bytes $SecretWheel }
         foreach ($name in $fields.Keys) { $form.Add([System.Net.Http.StringContent]::new($fields[$name]), $name) }
 
         $watch = Start-StoreWatch -StorePath $StorePath -WorkFolder $TestDrive -Markers $SecretMarkers
@@ -355,7 +355,7 @@ Describe 'PyPI upload and the store''s disk' {
         finally { $seen = Stop-StoreWatch $watch }
 
         $uploaded.StatusCode | Should -Be 200 -Because $uploaded.Text
-        (Get-CaPackageVersionAsset @Pypi -Package 'ca-test-secret' -Version '1.0').Hashes['SHA-256'] | Should -BeExactly (Get-Sha256 -Bytes $SecretWheel)
+        (Get-CaPackageVersionAsset @Pypi -Package 'ca-test-secret' -Version '1.0').Hashes['SHA-256'] | Should -BeExactly (Get-Digest -Bytes $SecretWheel)
         $seen.Unreadable | Should -BeNullOrEmpty
         # Proof that the watch read the spool while it was there (20 MB), not only before or after.
         @($seen.Sizes.Keys | Where-Object { $_ -like 'tmp*' -and $seen.Sizes[$_] -gt 1MB }) | Should -Not -BeNullOrEmpty -Because "the watch read $($seen.Passes) times: $($seen.Sizes | ConvertTo-Json -Compress)"

@@ -8,24 +8,10 @@
 
 Set-StrictMode -Version Latest
 
+Import-Module (Join-Path $PSScriptRoot 'ClientTestHelpers.psm1')
+
 $script:BuildPython = '/usr/bin/python3'
 $script:SavedEnvironment = @{}
-
-function Invoke-Client {
-    <#
-        Runs a native client (`Invoke-Client twine upload ...`: a simple function, so dashed arguments pass through) and
-        returns its exit code and its output (stdout and stderr interleaved) as one string, for
-        `Should -Be 0 -Because $result.Output`.
-    #>
-    $filePath = [string] $args[0]
-    $arguments = @($args | Select-Object -Skip 1 | ForEach-Object { [string] $_ })
-    $output = & $filePath @arguments 2>&1 | ForEach-Object { "$_" } | Out-String
-    [pscustomobject]@{
-        ExitCode = $LASTEXITCODE
-        # Tokens are throwaway, but still kept out of logs.
-        Output   = ("> $filePath $($arguments -join ' ')`n$output" -replace 'pca1\.[A-Za-z0-9_.-]+', 'pca1.***')
-    }
-}
 
 function Assert-PypiClients {
     <# Fails with the install command when twine or Debian's Python build tools are missing (.ci/run installs them). #>
@@ -143,51 +129,6 @@ function Get-WheelMetadata {
     finally { $zip.Dispose() }
 }
 
-function Get-Sha256 {
-    param([Parameter(Mandatory, ParameterSetName = 'Bytes')][byte[]] $Bytes, [Parameter(Mandatory, ParameterSetName = 'Path')][string] $Path)
-    if ($Path) { return (Get-FileHash -Algorithm SHA256 -Path $Path).Hash.ToLowerInvariant() }
-    [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData($Bytes)).ToLowerInvariant()
-}
-
-function Invoke-RawHttp {
-    <#
-        One HTTP request without redirects or default headers, with the token as Basic auth unless -Anonymous. Returns
-        the status, all headers (response and content) by name, the body bytes and text, and the final request URI.
-    #>
-    param(
-        [Parameter(Mandatory)][string] $Uri,
-        [string] $Method = 'GET',
-        [hashtable] $Headers = @{},
-        [string] $Token,
-        [System.Net.Http.HttpContent] $Content
-    )
-    $handler = [System.Net.Http.HttpClientHandler]::new()
-    $handler.AllowAutoRedirect = $false
-    $handler.AutomaticDecompression = [System.Net.DecompressionMethods]::None
-    $client = [System.Net.Http.HttpClient]::new($handler)
-    try {
-        $request = [System.Net.Http.HttpRequestMessage]::new([System.Net.Http.HttpMethod]::new($Method), $Uri)
-        if ($Token) {
-            $basic = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes("aws:$Token"))
-            $request.Headers.Authorization = [System.Net.Http.Headers.AuthenticationHeaderValue]::new('Basic', $basic)
-        }
-        foreach ($name in $Headers.Keys) { [void] $request.Headers.TryAddWithoutValidation($name, [string] $Headers[$name]) }
-        if ($Content) { $request.Content = $Content }
-        $response = $client.SendAsync($request).GetAwaiter().GetResult()
-        $bytes = $response.Content.ReadAsByteArrayAsync().GetAwaiter().GetResult()
-        $all = [Collections.Generic.Dictionary[string, string]]::new([StringComparer]::OrdinalIgnoreCase)
-        foreach ($header in @($response.Headers) + @($response.Content.Headers)) { $all[$header.Key] = $header.Value -join ', ' }
-        [pscustomobject]@{
-            StatusCode = [int] $response.StatusCode
-            Reason     = $response.ReasonPhrase
-            Headers    = $all
-            Bytes      = $bytes
-            Text       = [Text.Encoding]::UTF8.GetString($bytes)
-        }
-    }
-    finally { $client.Dispose() }
-}
-
 function New-UploadContent {
     <# A legacy-upload form as twine builds it: the fields first, then the file as 'content'. #>
     param([Parameter(Mandatory)][hashtable] $Fields, [Parameter(Mandatory)][string] $FileName, [Parameter(Mandatory)][byte[]] $Bytes)
@@ -201,4 +142,4 @@ function New-UploadContent {
 }
 
 Export-ModuleMember -Function Invoke-Client, Assert-PypiClients, Enable-IsolatedPip, Restore-ClientEnvironment, Get-PipPython, New-Venv, New-PythonProject,
-    Get-WheelMetadata, Get-Sha256, Invoke-RawHttp, New-UploadContent
+    Get-WheelMetadata, Get-Digest, Invoke-RawHttp, New-UploadContent

@@ -164,8 +164,8 @@ public sealed partial class PackageService
         var served = FindServedNugetVersion(domain, repository, id, version);
         if (served.Failure is { } failure) return failure;
         var (package, row) = served.Value;
-        var asset = $"{package.NameKey}.{row.VersionKey}.nupkg";
-        return await OpenAssetAsync(domain, repository, PackageFormats.Nuget.Name, null, package.Info.Package, row.Version, asset, null, cancellationToken);
+        using var connection = _store.Catalog.Open();
+        return await OpenAssetAsync(connection, package, row, $"{package.NameKey}.{row.VersionKey}.nupkg", null, cancellationToken);
     }
 
     /// <summary>Opens the exact nuspec inside the nupkg of a served version. The returned asset describes those bytes (<c>{id}.nuspec</c>).</summary>

@@ -148,7 +148,8 @@ public sealed partial class PackageService
     {
         var served = FindServedPypiVersion(domain, repository, project, version, fileName);
         if (served.Failure is { } failure) return failure;
-        return await OpenAssetAsync(domain, repository, PackageFormats.Pypi.Name, null, project, version, fileName, null, cancellationToken);
+        using var connection = _store.Catalog.Open();
+        return await OpenAssetAsync(connection, served.Value.Package, served.Value.Version, fileName, null, cancellationToken);
     }
 
     /// <summary>

@@ -480,7 +480,13 @@ public sealed partial class PackageService
         using var connection = _store.Catalog.Open();
         var found = FindVersion(connection, domain, repository, format, @namespace, package, version);
         if (found.Failure is { } failure) return failure;
-        var (p, v) = found.Value;
+        return await OpenAssetAsync(connection, found.Value.Package, found.Value.Version, asset, revision, cancellationToken);
+    }
+
+    /// <summary>Opens an asset of a version the caller has already found (the format endpoints' download paths).</summary>
+    private async Task<Outcome<(AssetInfo Asset, Stream Content)>> OpenAssetAsync(SqliteConnection connection, ResolvedPackage p, VersionRow v,
+        string asset, string? revision, CancellationToken cancellationToken)
+    {
         if (revision is not null && revision != v.Revision) return RevisionMismatch(v, revision);
         var assets = AssetRows(connection, p.DomainId, v.Id);
         if (assets.FirstOrDefault(a => a.Name == asset) is not { } row)
@@ -495,7 +501,7 @@ public sealed partial class PackageService
             return new Failure(ErrorCodes.AssetNotAvailable, FailureKind.Conflict,
                 $"Version {v.Version} of '{p.Info.DisplayName}' is {v.Status}; its assets cannot be downloaded until it is Published or Unlisted.", asset);
         }
-        var key = _store.Domains.GetKey(connection, domain);
+        var key = _store.Domains.GetKey(connection, p.Info.Domain);
         if (key.Failure is { } noKey) return noKey;
         using var domainKey = key.Value!;
         var stream = await _store.Blobs.OpenReadAsync(domainKey, row.Sha256, cancellationToken);
