@@ -106,7 +106,7 @@ internal static class GenericEndpoints
             // The body broke off or outgrew the endpoint's limit (413); the core kept nothing of it.
             return Http.Error(bad.StatusCode, ErrorCodes.InvalidUpload, bad.Message);
         }
-        if (published.Failure is { } failure) return Http.Error(StatusOf(failure), failure.Code, failure.Message);
+        if (published.Failure is { } failure) return Http.Error(Http.StatusOf(failure), failure.Code, failure.Message);
         var body = Published(published.Value!.Version, route.Asset!, sha256);
         if (!published.Value.AssetAdded) return Results.Json(body, s_json);
         context.Response.Headers.Location = AssetUrl(context, route);
@@ -150,13 +150,6 @@ internal static class GenericEndpoints
                     $"unfinished={flag} is not a flag: use unfinished=true (or 1) to keep the version open for more assets, or leave it out to finish it.");
         }
     }
-
-    /// <summary>
-    /// 403 when origin controls block publishing (a policy, not a clash); 409 for other bytes under the name, a finished,
-    /// Archived or Disposed version; 404 for an unknown domain or repository; 400 for a checksum mismatch and bad names.
-    /// </summary>
-    private static int StatusOf(Failure failure) =>
-        failure.Code == ErrorCodes.PublishBlocked ? StatusCodes.Status403Forbidden : Http.StatusOf(failure);
 
     private static async Task<IResult> ListAsync(HttpContext context, string domain, string repository, GenericRoute route, CancellationToken cancellationToken)
     {

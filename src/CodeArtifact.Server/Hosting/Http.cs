@@ -11,8 +11,11 @@ public static class Http
     public static IResult Error(int status, string code, string message) =>
         Results.Json(new { error = message, code }, statusCode: status);
 
-    /// <summary>The status each client expects for a core failure.</summary>
-    public static int StatusOf(Failure failure) => failure.Kind switch
+    /// <summary>
+    /// The status each client expects for a core failure. A publish blocked by origin controls is a 403 (a policy), never a
+    /// 409, which twine's --skip-existing and dotnet's --skip-duplicate would read as "already there".
+    /// </summary>
+    public static int StatusOf(Failure failure) => failure.Code == ErrorCodes.PublishBlocked ? StatusCodes.Status403Forbidden : failure.Kind switch
     {
         FailureKind.NotFound => StatusCodes.Status404NotFound,
         FailureKind.AlreadyExists or FailureKind.Conflict => StatusCodes.Status409Conflict,

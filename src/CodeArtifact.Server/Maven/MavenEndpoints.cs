@@ -180,7 +180,6 @@ internal static class MavenEndpoints
     {
         var status = failure.Code switch
         {
-            ErrorCodes.PublishBlocked => StatusCodes.Status403Forbidden,
             ErrorCodes.AssetNotAvailable => StatusCodes.Status404NotFound,
             _ => Http.StatusOf(failure),
         };

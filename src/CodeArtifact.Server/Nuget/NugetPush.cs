@@ -64,22 +64,10 @@ internal static class NugetPush
         CancellationToken cancellationToken)
     {
         var pushed = await Http.Store(context).Packages.PushNugetAsync(domain, repository, fileName, content, cancellationToken);
-        if (pushed.Failure is { } failure) return Refuse(context, StatusOf(failure), failure.Code, failure.Message);
+        if (pushed.Failure is { } failure) return Refuse(context, Http.StatusOf(failure), failure.Code, failure.Message);
         var version = pushed.Value!;
         return Results.Json(new { id = version.Package, version = version.Version, status = version.Status }, statusCode: StatusCodes.Status201Created);
     }
-
-    /// <summary>
-    /// 409 for a version that exists (<c>--skip-duplicate</c> reads it as "already there"); 403 when origin controls block
-    /// publishing, which must not read as that; 404 for an unknown repository; 400 for everything wrong with the nupkg.
-    /// </summary>
-    private static int StatusOf(Failure failure) => failure.Code switch
-    {
-        ErrorCodes.PublishBlocked => StatusCodes.Status403Forbidden,
-        ErrorCodes.AssetConflict or ErrorCodes.VersionAlreadyExists or ErrorCodes.VersionNotPublishable => StatusCodes.Status409Conflict,
-        _ when failure.Kind == FailureKind.NotFound => StatusCodes.Status404NotFound,
-        _ => StatusCodes.Status400BadRequest,
-    };
 
     private static string FileName(MultipartSection section) =>
         ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)

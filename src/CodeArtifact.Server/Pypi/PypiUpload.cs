@@ -110,23 +110,11 @@ internal static class PypiUpload
         {
             return Refuse(context, StatusCodes.Status400BadRequest, ErrorCodes.DigestMismatch, mismatch.Message);
         }
-        if (published.Failure is { } failure) return Refuse(context, StatusOf(failure), failure.Code, failure.Message);
+        if (published.Failure is { } failure) return Refuse(context, Http.StatusOf(failure), failure.Code, failure.Message);
         var version = published.Value!;
         // 200 exactly, for a new file and for the same file again: twine treats only 200 as done.
         return Results.Json(new { ok = true, package = version.Package, version = version.Version, file = fileName, status = version.Status });
     }
-
-    /// <summary>
-    /// 409 for a name already taken (twine's --skip-existing reads it as "already exists"); 403 when origin controls block
-    /// publishing, which must not read as that; 404 for an unknown repository; 400 for everything wrong with the file.
-    /// </summary>
-    private static int StatusOf(Failure failure) => failure.Code switch
-    {
-        ErrorCodes.PublishBlocked => StatusCodes.Status403Forbidden,
-        ErrorCodes.AssetConflict or ErrorCodes.VersionAlreadyExists or ErrorCodes.VersionNotPublishable => StatusCodes.Status409Conflict,
-        _ when failure.Kind == FailureKind.NotFound => StatusCodes.Status404NotFound,
-        _ => StatusCodes.Status400BadRequest,
-    };
 
     /// <summary>An error body that says why, with the message also as the reason phrase: twine prints the reason of a failed upload.</summary>
     private static IResult Refuse(HttpContext context, int status, string code, string message)
