@@ -26,6 +26,8 @@ public sealed class CaStore
         Blobs = new FileBlobStore(System.IO.Path.Combine(path, "blobs"), System.IO.Path.Combine(path, "tmp"));
         Domains = new DomainService(this);
         Repositories = new RepositoryService(this);
+        ExternalConnections = new ExternalConnectionService(this);
+        Remote = new RemoteRegistry(this);
         Packages = new PackageService(this);
         Tokens = new TokenService(this);
         Maintenance = new StoreMaintenance(this);
@@ -45,6 +47,12 @@ public sealed class CaStore
     public RepositoryService Repositories { get; }
 
     public PackageService Packages { get; }
+
+    /// <summary>External connections: remote registries repositories proxy.</summary>
+    public ExternalConnectionService ExternalConnections { get; }
+
+    /// <summary>The HTTP side of external connections: cached, coalesced metadata fetches and asset downloads.</summary>
+    public RemoteRegistry Remote { get; }
 
     public TokenService Tokens { get; }
 

@@ -9,6 +9,9 @@ public enum FailureKind
     Conflict,
     LimitExceeded,
     AccessDenied,
+
+    /// <summary>A remote registry behind an external connection could not answer (down, timed out, or answered garbage).</summary>
+    Unavailable,
 }
 
 /// <summary>An expected failure: a stable PascalCase code, its kind, a message for people and the offending target.</summary>
@@ -78,6 +81,15 @@ public static class ErrorCodes
     public const string NoVersionsGiven = nameof(NoVersionsGiven);
     public const string TooManyVersions = nameof(TooManyVersions);
     public const string SameRepository = nameof(SameRepository);
+    public const string InvalidExternalConnection = nameof(InvalidExternalConnection);
+    public const string ExternalConnectionNotFound = nameof(ExternalConnectionNotFound);
+    public const string ExternalConnectionAlreadyExists = nameof(ExternalConnectionAlreadyExists);
+    public const string ExternalConnectionInUse = nameof(ExternalConnectionInUse);
+    public const string ExternalConnectionLimit = nameof(ExternalConnectionLimit);
+    public const string ExternalConnectionNotConnected = nameof(ExternalConnectionNotConnected);
+    public const string UpstreamUnavailable = nameof(UpstreamUnavailable);
+    public const string UpstreamInvalid = nameof(UpstreamInvalid);
+    public const string PackageReachableUpstream = nameof(PackageReachableUpstream);
     public const string InvalidDuration = nameof(InvalidDuration);
     public const string InvalidToken = nameof(InvalidToken);
     public const string TokenExpired = nameof(TokenExpired);

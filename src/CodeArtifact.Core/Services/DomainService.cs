@@ -85,6 +85,8 @@ public sealed class DomainService
             blobs = BlobCatalog.ListSha256(connection, id);
             const string Repositories = "SELECT id FROM repositories WHERE domain_id = $id";
             Sql.Execute(connection, $"DELETE FROM repository_upstreams WHERE repository_id IN ({Repositories});", transaction, ("$id", id));
+            Sql.Execute(connection, $"DELETE FROM repository_external_connections WHERE repository_id IN ({Repositories});", transaction, ("$id", id));
+            Sql.Execute(connection, "DELETE FROM external_connections WHERE domain_id = $id;", transaction, ("$id", id));
             Sql.Execute(connection, $"DELETE FROM tags WHERE resource_type = '{RepositoryService.TagResource}' AND resource_id IN ({Repositories});", transaction, ("$id", id));
             Sql.Execute(connection, $"""
                 DELETE FROM assets WHERE version_id IN (SELECT v.id FROM package_versions v JOIN packages p ON p.id = v.package_id WHERE p.repository_id IN ({Repositories}));

@@ -30,6 +30,12 @@ public sealed record PublishRequest(string Domain, string Repository, string Fil
 
     /// <summary>npm only: the dist-tag to point at the version; null applies the <c>latest</c> rule.</summary>
     public string? DistTag { get; init; }
+
+    /// <summary>Digests a remote published for the file (ingestion); checked while streaming.</summary>
+    internal ExpectedDigests? Expected { get; init; }
+
+    /// <summary>Set when the file comes from a remote through this external connection: an EXTERNAL version, no publish checks.</summary>
+    internal ExternalSource? IngestedFrom { get; init; }
 }
 
 /// <summary>A published version, and whether the publish added the file (false: the same bytes were already there).</summary>
@@ -98,7 +104,7 @@ public sealed partial class PackageService
         var key = _store.Domains.GetKey(request.Domain);
         if (key.Failure is { } noKey) return noKey;
         using var domainKey = key.Value!;
-        var expected = request.ExpectedSha256 is null ? null : new ExpectedDigests(Sha256: request.ExpectedSha256);
+        var expected = request.Expected ?? (request.ExpectedSha256 is null ? null : new ExpectedDigests(Sha256: request.ExpectedSha256));
         var staging = await _store.Blobs.StageAsync(domainKey, content, expected, cancellationToken);
         if (staging.Failure is { } mismatch) return mismatch;
         using var staged = staging.Value!;
@@ -113,6 +119,12 @@ public sealed partial class PackageService
         var versionKey = format.NormalizeVersion(parsed.Version);
         var refused = format.CheckName(parsed.Namespace, parsed.Name) ?? versionKey.Failure ?? GenericFormat.CheckAssetName(parsed.AssetName);
         if (refused is not null) return refused;
+
+        if (request.IngestedFrom is null && format is not GenericFormat
+            && await CheckNotReachableUpstreamAsync(request.Domain, request.Repository, format, parsed.Namespace, parsed.Name, versionKey.Value!, cancellationToken) is { } shadowing)
+        {
+            return shadowing;
+        }
 
         using var manifest = parsed.Manifest is null ? null : await StageBytes(domainKey, parsed.Manifest, cancellationToken);
         using var metadata = parsed.Metadata is null ? null
@@ -149,7 +161,13 @@ public sealed partial class PackageService
         var nameKey = format.NormalizeName(target.Name);
 
         var package = FindPackage(connection, transaction, repositoryId, format.Name, nsKey, nameKey);
-        if (package is { } existingPackage && existingPackage.Origin.Publish == PackageOriginConfiguration.Block)
+        var ingested = request.IngestedFrom;
+        if (ingested is not null && package is { } blocking && blocking.Origin.Upstream == PackageOriginConfiguration.Block)
+        {
+            return new Failure(ErrorCodes.PublishBlocked, FailureKind.Conflict,
+                $"'{DisplayName(format.Name, target.Namespace, target.Name)}' in '{target.Repository}' does not take versions from upstream (upstream=BLOCK).", target.Name);
+        }
+        if (ingested is null && package is { } existingPackage && existingPackage.Origin.Publish == PackageOriginConfiguration.Block)
         {
             return new Failure(ErrorCodes.PublishBlocked, FailureKind.Conflict,
                 $"Publishing to '{DisplayName(format.Name, target.Namespace, target.Name)}' in '{target.Repository}' is blocked by its origin configuration (publish=BLOCK); change it with Set-CaPackageOriginConfiguration.",
@@ -159,8 +177,8 @@ public sealed partial class PackageService
             INSERT INTO packages (repository_id, format, namespace, namespace_key, name, name_key, origin_publish, origin_upstream, created_time)
             VALUES ($repo, $format, $ns, $nsKey, $name, $nameKey, $publish, $upstream, $now) RETURNING id;
             """, transaction, ("$repo", repositoryId), ("$format", format.Name), ("$ns", target.Namespace ?? ""), ("$nsKey", nsKey),
-            ("$name", target.Name), ("$nameKey", nameKey), ("$publish", PackageOriginConfiguration.Internal.Publish),
-            ("$upstream", PackageOriginConfiguration.Internal.Upstream), ("$now", Sql.Now()));
+            ("$name", target.Name), ("$nameKey", nameKey), ("$publish", (ingested is null ? PackageOriginConfiguration.Internal : PackageOriginConfiguration.External).Publish),
+            ("$upstream", (ingested is null ? PackageOriginConfiguration.Internal : PackageOriginConfiguration.External).Upstream), ("$now", Sql.Now()));
 
         var now = Sql.Now();
         var version = FindVersion(connection, transaction, packageId, target.VersionKey);
@@ -208,10 +226,11 @@ public sealed partial class PackageService
         {
             status = request.Unfinished && format is GenericFormat or MavenFormat ? Unfinished : Published;
             versionId = Sql.Scalar<long>(connection, """
-                INSERT INTO package_versions (package_id, version, version_key, status, revision, origin_type, entry_repository, published_time, updated_time)
-                VALUES ($p, $version, $key, $status, '', 'INTERNAL', $repo, $now, $now) RETURNING id;
+                INSERT INTO package_versions (package_id, version, version_key, status, revision, origin_type, entry_repository, entry_external,
+                                              published_time, updated_time)
+                VALUES ($p, $version, $key, $status, '', $origin, $repo, $external, $now, $now) RETURNING id;
                 """, transaction, ("$p", packageId), ("$version", target.Version), ("$key", target.VersionKey), ("$status", status),
-                ("$repo", repositoryName), ("$now", now));
+                ("$origin", ingested is null ? "INTERNAL" : "EXTERNAL"), ("$repo", repositoryName), ("$external", ingested?.Name), ("$now", now));
         }
 
         _store.Blobs.Commit(asset);
@@ -235,7 +254,7 @@ public sealed partial class PackageService
         }
         if (status == Unfinished && !request.Unfinished) Finish(connection, transaction, versionId, now);
         UpdateRevision(connection, transaction, versionId, now);
-        if (format.Name == "npm") SetPublishTag(connection, transaction, format, packageId, target.VersionKey, request.DistTag);
+        if (format.Name == "npm" && ingested is null) SetPublishTag(connection, transaction, format, packageId, target.VersionKey, request.DistTag);
         transaction.Commit();
         return true;
     }

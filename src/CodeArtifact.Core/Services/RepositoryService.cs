@@ -110,6 +110,7 @@ public sealed class RepositoryService
         Sql.DeleteTags(connection, transaction, TagResource, id);
         var domainId = DomainService.Id(connection, domain, transaction)!.Value;
         PackageService.DeleteRepositoryContent(connection, transaction, domainId, id);
+        Sql.Execute(connection, "DELETE FROM repository_external_connections WHERE repository_id = $id;", transaction, ("$id", id));
         Sql.Execute(connection, "DELETE FROM repositories WHERE id = $id;", transaction, ("$id", id));
         transaction.Commit();
         _store.Packages.FreeBlobs(domain, domainId);
@@ -345,13 +346,22 @@ public sealed class RepositoryService
                 list.Add(reader.GetString(1));
             }
         }
+        var external = new Dictionary<long, string>();
+        using (var links = Sql.Command(connection, $"""
+            SELECT rc.repository_id, c.name FROM repository_external_connections rc
+            JOIN repositories r ON r.id = rc.repository_id JOIN external_connections c ON c.id = rc.connection_id {filter};
+            """, transaction, ("$id", id), ("$d", domainId)))
+        using (var reader = links.ExecuteReader())
+        {
+            while (reader.Read()) external[reader.GetInt64(0)] = reader.GetString(1);
+        }
         return rows.Select(r => new RepositoryInfo
         {
             Name = r.Name,
             DomainName = r.Domain,
             Description = r.Description,
             Upstreams = upstreams.GetValueOrDefault(r.Id) ?? [],
-            ExternalConnections = [],
+            ExternalConnections = external.TryGetValue(r.Id, out var connectionName) ? [connectionName] : [],
             CreatedTime = Sql.Time(r.Created),
             Tags = Sql.Tags(connection, TagResource, r.Id, transaction),
             Arn = Arns.Repository(r.Domain, r.Name),

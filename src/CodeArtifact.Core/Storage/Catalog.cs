@@ -204,5 +204,25 @@ public sealed class Catalog
             PRIMARY KEY (package_id, tag)
         );
         """,
+        """
+        CREATE TABLE external_connections (
+            id                   INTEGER PRIMARY KEY,
+            domain_id            INTEGER NOT NULL REFERENCES domains(id),
+            name                 TEXT    NOT NULL,
+            name_key             TEXT    NOT NULL,
+            format               TEXT    NOT NULL,
+            uri                  TEXT    NOT NULL,
+            user_name            TEXT,
+            sealed_password      BLOB,
+            metadata_ttl_seconds INTEGER NOT NULL,
+            created_time         INTEGER NOT NULL,
+            UNIQUE (domain_id, name_key)
+        );
+        CREATE TABLE repository_external_connections (
+            repository_id INTEGER PRIMARY KEY REFERENCES repositories(id),
+            connection_id INTEGER NOT NULL REFERENCES external_connections(id)
+        );
+        CREATE INDEX ix_repository_external_connections_connection ON repository_external_connections (connection_id);
+        """,
     ];
 }

@@ -21,6 +21,8 @@ public static class Http
         FailureKind.AlreadyExists or FailureKind.Conflict => StatusCodes.Status409Conflict,
         FailureKind.AccessDenied => StatusCodes.Status403Forbidden,
         FailureKind.LimitExceeded => StatusCodes.Status400BadRequest,
+        // The remote behind an external connection failed: a gateway error with the reason, never a 404.
+        FailureKind.Unavailable => StatusCodes.Status502BadGateway,
         _ => StatusCodes.Status400BadRequest,
     };
 
