@@ -53,3 +53,19 @@ internal static class Completion
         return matches.Select(n => new CompletionResult(n, n, CompletionResultType.ParameterValue, n));
     }
 }
+
+/// <summary>Completes external connection names of the domain given by <c>-Domain</c>.</summary>
+public sealed class ExternalConnectionNameCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var domain = fakeBoundParameters.Contains("Domain") ? fakeBoundParameters["Domain"]?.ToString() : null;
+        return Completion.Safe(() =>
+        {
+            if (string.IsNullOrEmpty(domain)) return [];
+            var connections = Completion.OpenStore().ExternalConnections.List(domain);
+            return connections.Succeeded ? connections.Value!.Select(c => c.Name) : [];
+        }, wordToComplete);
+    }
+}

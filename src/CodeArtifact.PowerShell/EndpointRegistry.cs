@@ -26,6 +26,9 @@ public sealed class EndpointInfo
 
     public bool IsRunning => Endpoint.IsRunning;
 
+    /// <summary>How many requests the endpoint has received since it started.</summary>
+    public long RequestCount => Endpoint.RequestCount;
+
     internal CaEndpoint Endpoint { get; }
 
     public override string ToString() => Uri.ToString();

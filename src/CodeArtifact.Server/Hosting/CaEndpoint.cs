@@ -17,11 +17,13 @@ namespace PSCodeArtifact.Server.Hosting;
 public sealed class CaEndpoint : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly EndpointState _state;
     private int _stopped;
 
-    private CaEndpoint(WebApplication app, Uri uri, EndpointOptions options)
+    private CaEndpoint(WebApplication app, Uri uri, EndpointOptions options, EndpointState state)
     {
         _app = app;
+        _state = state;
         Uri = uri;
         Options = options;
         StartTime = DateTimeOffset.Now;
@@ -38,6 +40,9 @@ public sealed class CaEndpoint : IAsyncDisposable
 
     public bool IsRunning => Volatile.Read(ref _stopped) == 0;
 
+    /// <summary>How many requests the endpoint has received since it started (all routes, answered or refused).</summary>
+    public long RequestCount => _state.Requests;
+
     /// <summary>Starts Kestrel on the options' address and port and returns once it listens.</summary>
     public static async Task<CaEndpoint> StartAsync(EndpointOptions options, CancellationToken cancellationToken)
     {
@@ -52,7 +57,8 @@ public sealed class CaEndpoint : IAsyncDisposable
         builder.Logging.ClearProviders();
         // The generic host's console lifetime would take SIGINT/SIGTERM from pwsh; the cmdlet owns the lifetime instead.
         builder.Services.AddSingleton<IHostLifetime, NoHostLifetime>();
-        builder.Services.AddSingleton(new EndpointState(store, options));
+        var state = new EndpointState(store, options);
+        builder.Services.AddSingleton(state);
         builder.Services.Configure<FormOptions>(form => form.MultipartBodyLengthLimit = options.MaxRequestBodySize);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -68,11 +74,16 @@ public sealed class CaEndpoint : IAsyncDisposable
             });
         });
         var app = builder.Build();
+        app.Use((context, next) =>
+        {
+            state.CountRequest();
+            return next(context);
+        });
         Routes.Map(app);
         await app.StartAsync(cancellationToken);
         var bound = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var uri = new Uri(bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "[::1]", StringComparison.Ordinal));
-        return new CaEndpoint(app, uri, options);
+        return new CaEndpoint(app, uri, options, state);
     }
 
     public async Task StopAsync()
@@ -99,4 +110,11 @@ public sealed class EndpointState(CaStore store, EndpointOptions options)
     public CaStore Store { get; } = store;
 
     public EndpointOptions Options { get; } = options;
+
+    private long _requests;
+
+    /// <summary>How many requests the endpoint has received since it started.</summary>
+    public long Requests => Interlocked.Read(ref _requests);
+
+    internal void CountRequest() => Interlocked.Increment(ref _requests);
 }

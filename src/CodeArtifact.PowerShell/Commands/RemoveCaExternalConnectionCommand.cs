@@ -1,0 +1,24 @@
+using System.Management.Automation;
+
+namespace PSCodeArtifact.PowerShell.Commands;
+
+/// <summary>Removes an external connection that no repository uses; versions it brought in stay where they were retained.</summary>
+[Cmdlet(VerbsCommon.Remove, "CaExternalConnection", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(void))]
+public sealed class RemoveCaExternalConnectionCommand : CaCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(DomainNameCompleter))]
+    [Alias("DomainName")]
+    public string Domain { get; set; } = "";
+
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ExternalConnectionNameCompleter))]
+    public string Name { get; set; } = "";
+
+    protected override void ProcessRecord()
+    {
+        if (!ShouldProcess($"external connection '{Name}' in domain '{Domain}'", "Remove external connection")) return;
+        WriteOutcome(Store.ExternalConnections.Remove(Domain, Name), writeValue: false);
+    }
+}
