@@ -44,7 +44,7 @@ internal static class NpmEndpoints
         {
             NpmRouteKind.Package => await PackumentAsync(context, domain, repository, route, cancellationToken),
             NpmRouteKind.Tarball => await TarballAsync(context, domain, repository, route, cancellationToken),
-            NpmRouteKind.DistTags => Tags(Http.Store(context).Packages.GetNpmDistTags(domain, repository, route.Scope, route.Name!)),
+            NpmRouteKind.DistTags => Tags(await Http.Store(context).Packages.GetNpmDistTagsThroughUpstreamsAsync(domain, repository, route.Scope, route.Name!, cancellationToken)),
             NpmRouteKind.Whoami => Json(new { username = domain }),
             NpmRouteKind.Ping => Json(new { }),
             NpmRouteKind.Search => await SearchAsync(context, domain, repository, cancellationToken),
@@ -92,14 +92,15 @@ internal static class NpmEndpoints
     private static async Task<IResult> PackumentAsync(HttpContext context, string domain, string repository, NpmRoute route, CancellationToken cancellationToken)
     {
         var store = Http.Store(context);
-        var stamp = store.Packages.GetNpmStamp(domain, repository, route.Scope, route.Name!);
-        if (stamp.Failure is { } failure) return Missing(failure);
+        // ?write=true reads what npm is about to change (unpublish, deprecate): the repository's own package, with its own _rev.
+        var source = await store.Packages.GetNpmPackumentSourceAsync(domain, repository, route.Scope, route.Name!, !IsWrite(context.Request), cancellationToken);
+        if (source.Failure is { } failure) return Missing(failure);
         var abbreviated = WantsAbbreviated(context.Request);
         var repositoryUrl = Http.RepositoryUrl(context, "npm");
-        var rendered = NpmPackumentCache.Get(NpmPackumentCache.Key(store.Path, repositoryUrl, stamp.Value!, abbreviated));
+        var rendered = NpmPackumentCache.Get(NpmPackumentCache.Key(store.Path, repositoryUrl, source.Value!.Stamp, abbreviated));
         if (rendered is null)
         {
-            var package = await store.Packages.GetNpmPackageAsync(domain, repository, route.Scope, route.Name!, cancellationToken);
+            var package = await store.Packages.GetNpmPackageAsync(source.Value, cancellationToken);
             if (package.Failure is { } gone) return Missing(gone);
             var p = package.Value!;
             var body = p.Versions.Count == 0 ? null : NpmDocuments.Packument(p, repositoryUrl, domain, abbreviated);
@@ -121,7 +122,7 @@ internal static class NpmEndpoints
             return Http.Error(StatusCodes.Status404NotFound, ErrorCodes.AssetNotFound, $"'{file}' is not a tarball of '{route.FullName}' (they are named '{prefix}<version>.tgz').");
         }
         var version = file[prefix.Length..^4];
-        var opened = await Http.Store(context).Packages.OpenAssetAsync(domain, repository, "npm", route.Scope, route.Name!, version, file, null, cancellationToken);
+        var opened = await Http.Store(context).Packages.OpenAssetThroughUpstreamsAsync(domain, repository, "npm", route.Scope, route.Name!, version, file, cancellationToken);
         if (opened.Failure is { } failure)
         {
             // Archived and Unfinished versions keep their tarballs but do not hand them out: for npm they are not there.
@@ -174,7 +175,7 @@ internal static class NpmEndpoints
     /// <summary>The abbreviated document when the client prefers it (npm's installer); <c>?write=true</c> always gets the full one.</summary>
     private static bool WantsAbbreviated(HttpRequest request)
     {
-        if (string.Equals(request.Query["write"], "true", StringComparison.OrdinalIgnoreCase)) return false;
+        if (IsWrite(request)) return false;
         if (!MediaTypeHeaderValue.TryParseList(request.Headers.Accept, out var types)) return false;
         double? corgi = null, json = null;
         foreach (var type in types)
@@ -185,6 +186,8 @@ internal static class NpmEndpoints
         }
         return corgi > 0 && corgi >= (json ?? 0);
     }
+
+    private static bool IsWrite(HttpRequest request) => string.Equals(request.Query["write"], "true", StringComparison.OrdinalIgnoreCase);
 
     private static string ETag(string stamp, string repositoryUrl, bool abbreviated)
     {
