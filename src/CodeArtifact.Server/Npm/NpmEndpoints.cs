@@ -15,11 +15,13 @@ namespace PSCodeArtifact.Server.Npm;
 /// scoped names three ways (<c>@scope%2fname</c>, <c>@scope%2Fname</c>, <c>@scope/name</c>) and Kestrel keeps <c>%2F</c>
 /// encoded; <see cref="NpmRoute"/> reads the path.
 /// <list type="bullet">
-/// <item><c>GET|HEAD {name}</c>: the packument (abbreviated for <c>Accept: application/vnd.npm.install-v1+json</c>), cached by stamp, with ETag.</item>
-/// <item><c>GET|HEAD {name}/-/{file}.tgz</c>: a tarball.</item>
+/// <item><c>GET|HEAD {name}</c>: the packument (abbreviated for <c>Accept: application/vnd.npm.install-v1+json</c>), merged across the
+/// repository's upstreams and external connection (<c>?write=true</c>: the repository's own package), cached by stamp, with ETag.</item>
+/// <item><c>GET|HEAD {name}/-/{file}.tgz</c>: a tarball, from the first repository of the chain that holds the version (retained
+/// here), or fetched from the remote.</item>
 /// <item><c>PUT {name}</c>: publish (with <c>_attachments</c>) or deprecate (without); <c>PUT {name}/-rev/{rev}</c>: unpublish versions.</item>
 /// <item><c>DELETE {name}/-rev/{rev}</c>: unpublish the package; <c>DELETE {tarball}/-rev/{rev}</c>: the last step of unpublishing a version.</item>
-/// <item><c>GET|PUT|DELETE -/package/{name}/dist-tags[/{tag}]</c>, <c>GET -/whoami</c>, <c>GET -/ping</c>, <c>GET -/v1/search</c>.</item>
+/// <item><c>GET|PUT|DELETE -/package/{name}/dist-tags[/{tag}]</c> (GET merged like the packument), <c>GET -/whoami</c>, <c>GET -/ping</c>, <c>GET -/v1/search</c>.</item>
 /// </list>
 /// </summary>
 internal static class NpmEndpoints
