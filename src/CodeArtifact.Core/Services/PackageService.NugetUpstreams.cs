@@ -88,10 +88,11 @@ public sealed partial class PackageService
     }
 
     /// <summary>
-    /// Searches the NuGet packages of the repository, its upstreams and their external connections' search services. Each id
-    /// is shown as the first member of its chain that has it matching the query shows it; a package whose origin
-    /// configuration blocks upstreams hides what lies behind it. Remote results are re-checked against the query the same way
-    /// local ones are, so what is shown is consistent rather than exhaustive.
+    /// Searches the NuGet packages of the repository, its upstreams and their external connections' search services. An id
+    /// found in several members is one result: its spelling from the first, each counted version from the first member that
+    /// has it; a package whose origin configuration blocks upstreams hides what lies behind it. Remote results are re-checked
+    /// against the query the same way local ones are, and only the remote's first pages are asked for, so what is shown is
+    /// consistent rather than exhaustive.
     /// </summary>
     public async Task<Outcome<NugetSearchResult>> SearchNugetThroughUpstreamsAsync(string domain, string repository, NugetSearchQuery query,
         CancellationToken cancellationToken)
@@ -139,19 +140,15 @@ public sealed partial class PackageService
         var winners = new List<(NugetPackage Package, int Rank)>();
         foreach (var (nameKey, list) in candidates)
         {
-            var first = list[0];
-            if (!blockedFrom.TryGetValue(nameKey, out var blocking) || blocking >= first.Member)
+            var visible = list;
+            if (blockedFrom.TryGetValue(nameKey, out var blocking) && list.Any(c => c.Member > blocking))
             {
-                winners.Add((first.Package, first.Rank));
-                continue;
+                // A member blocks upstreams for this id: only the id's own chain tells which of the later members it still sees.
+                var exact = blocking == 0 ? null : ResolveChain(domain, repository, PackageFormats.Nuget.Name, null, list[0].Package.Id).Value;
+                var seen = exact?.Members.Select(m => (m.RepositoryId, m.IsExternal)).ToHashSet() ?? [(chain.Asked.RepositoryId, false)];
+                visible = list.Where(c => seen.Contains((chain.Members[c.Member].RepositoryId, chain.Members[c.Member].IsExternal))).ToList();
             }
-            // A member before the first hit blocks upstreams for this id: only its own chain tells what it still sees.
-            if (blocking == 0) continue;
-            var exact = ResolveChain(domain, repository, PackageFormats.Nuget.Name, null, first.Package.Id);
-            if (exact.Failure is not null) continue;
-            var visible = exact.Value!.Members.Select(m => (m.RepositoryId, m.IsExternal)).ToHashSet();
-            var pick = list.FirstOrDefault(c => visible.Contains((chain.Members[c.Member].RepositoryId, chain.Members[c.Member].IsExternal)));
-            if (pick.Package is not null) winners.Add((pick.Package, pick.Rank));
+            if (visible.Count > 0) winners.Add(NugetMergeHits(visible));
         }
         if (winners.Count == 0 && remoteFailure is not null) return remoteFailure;
         var ordered = winners.OrderBy(h => h.Rank).ThenBy(h => h.Package.Id, StringComparer.OrdinalIgnoreCase).Select(h => h.Package).ToList();
@@ -166,6 +163,26 @@ public sealed partial class PackageService
     }
 
     // ------------------------------------------------------------------ merging
+
+    /// <summary>
+    /// One search hit from the hits of several members (in chain order) for one id: the first member's spelling of the id,
+    /// each version from the first member that has it, and the best rank.
+    /// </summary>
+    private static (NugetPackage Package, int Rank) NugetMergeHits(List<(int Member, NugetPackage Package, int Rank)> hits)
+    {
+        if (hits.Count == 1) return (hits[0].Package, hits[0].Rank);
+        var versions = new Dictionary<string, NugetPackageVersion>(StringComparer.Ordinal);
+        foreach (var hit in hits)
+        {
+            foreach (var version in hit.Package.Versions) versions.TryAdd(version.LowerVersion, version);
+        }
+        var merged = new NugetPackage
+        {
+            Id = hits[0].Package.Id,
+            Versions = versions.Values.OrderBy(v => NuGetVersion.Parse(v.Version), VersionComparer.Default).ToList(),
+        };
+        return (merged, hits.Min(h => h.Rank));
+    }
 
     private Outcome<UpstreamChain> NugetChain(string domain, string repository, string id)
     {
