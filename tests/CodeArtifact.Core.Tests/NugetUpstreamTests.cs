@@ -99,6 +99,20 @@ public sealed class NugetUpstreamTests : IDisposable
     }
 
     [Fact]
+    public async Task NuspecOfARemoteOnlyVersion_IsServedFromTheIngestedNupkg()
+    {
+        _remote.AddPackage("Remote.Pkg", ("1.0.0", Nupkg("Remote.Pkg", "1.0.0")));
+
+        var opened = await Packages.OpenNugetManifestThroughUpstreamsAsync(Domain, "app", "remote.pkg", "1.0.0", CancellationToken.None);
+
+        Assert.True(opened.Succeeded, opened.Failure?.Message);
+        using var reader = new StreamReader(opened.Value.Content);
+        Assert.Contains("<id>Remote.Pkg</id>", await reader.ReadToEndAsync());
+        Assert.Equal("remote.pkg.nuspec", opened.Value.Asset.Name);
+        Assert.True(Packages.ListVersions(Domain, "store", "nuget", null, "Remote.Pkg").Succeeded);
+    }
+
+    [Fact]
     public async Task RegistrationPagesThatAreNotInlined_AreFetched_ForTheHash()
     {
         var nupkg = Nupkg("Paged.Pkg", "1.0.0");

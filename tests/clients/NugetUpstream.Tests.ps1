@@ -149,6 +149,15 @@ Describe 'dotnet through upstream repositories and an external connection' {
         $after - $before | Should -Be 1
     }
 
+    It 'serves the nuspec of a version only the remote has through app, storing the version in store' {
+        $nuspec = Invoke-App 'v3/flatcontainer/ca.up.lazy/1.0.0/ca.up.lazy.nuspec'
+
+        $nuspec.StatusCode | Should -Be 200 -Because $nuspec.Text
+        ([xml] $nuspec.Text.TrimStart([char] 0xFEFF)).package.metadata.id | Should -Be 'Ca.Up.Lazy'
+        (Get-Version 'store' 'Ca.Up.Lazy').Origin.OriginType | Should -Be 'EXTERNAL'
+        (Get-Version 'app' 'Ca.Up.Lazy').Version | Should -Be '1.0.0'
+    }
+
     It 'restores again from empty caches while the remote is down, and answers an uncached remote-only package with 502' {
         Stop-RemoteEndpoint $Rig
         try {
