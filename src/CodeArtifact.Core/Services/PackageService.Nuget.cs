@@ -48,6 +48,12 @@ public sealed class NugetPackageVersion
     /// <summary>What the nuspec says; null when the version has no metadata document.</summary>
     public PackageMetadata? Metadata { get; init; }
 
+    /// <summary>
+    /// For a version only an external connection's remote has: the catalog entry of the remote's registration, as the remote
+    /// wrote it (its URLs point at the remote; documents rewrite them). Null for versions a repository holds.
+    /// </summary>
+    public JsonElement? RemoteCatalogEntry { get; init; }
+
     public override string ToString() => Version;
 }
 
@@ -207,12 +213,21 @@ public sealed partial class PackageService
     /// </summary>
     public async Task<Outcome<NugetSearchResult>> SearchNugetAsync(string domain, string repository, NugetSearchQuery query, CancellationToken cancellationToken)
     {
-        var loaded = NugetLoad(domain, repository, null);
-        if (loaded.Failure is { } failure) return failure;
         var key = _store.Domains.GetKey(domain);
         if (key.Failure is { } noKey) return noKey;
         using var domainKey = key.Value!;
-        var terms = NugetSearchTerm.Parse(query.Text);
+        var hits = await NugetSearchHitsAsync(domain, repository, domainKey, query, NugetSearchTerm.Parse(query.Text), cancellationToken);
+        if (hits.Failure is { } failure) return failure;
+        var ordered = hits.Value!.OrderBy(h => h.Rank).ThenBy(h => h.Package.Id, StringComparer.OrdinalIgnoreCase).Select(h => h.Package).ToList();
+        return new NugetSearchResult(ordered.Count, ordered.Skip(Math.Max(0, query.Skip)).Take(Math.Clamp(query.Take, 0, NugetMaxTake)).ToList());
+    }
+
+    /// <summary>Every package of the repository that matches the query (see <see cref="SearchNugetAsync"/>), with its rank, unordered.</summary>
+    private async Task<Outcome<List<(NugetPackage Package, int Rank)>>> NugetSearchHitsAsync(string domain, string repository, DomainKey domainKey,
+        NugetSearchQuery query, IReadOnlyList<NugetSearchTerm> terms, CancellationToken cancellationToken)
+    {
+        var loaded = NugetLoad(domain, repository, null);
+        if (loaded.Failure is { } failure) return failure;
         var hits = new List<(NugetPackage Package, int Rank)>();
         foreach (var candidate in loaded.Value!)
         {
@@ -223,8 +238,7 @@ public sealed partial class PackageService
             if (query.PackageType is { Length: > 0 } type && !NugetPackageTypes(latest.Metadata).Contains(type, StringComparer.OrdinalIgnoreCase)) continue;
             if (NugetRank(package.Id, latest.Metadata, terms) is { } rank) hits.Add((package, rank));
         }
-        var ordered = hits.OrderBy(h => h.Rank).ThenBy(h => h.Package.Id, StringComparer.OrdinalIgnoreCase).Select(h => h.Package).ToList();
-        return new NugetSearchResult(ordered.Count, ordered.Skip(Math.Max(0, query.Skip)).Take(Math.Clamp(query.Take, 0, NugetMaxTake)).ToList());
+        return hits;
     }
 
     /// <summary>The package types a version declares; <c>Dependency</c> when it declares none (NuGet's default).</summary>
@@ -276,6 +290,12 @@ public sealed partial class PackageService
             if (resolved.Failure is { } missing) return missing;
             (domainId, repositoryId, packageId) = (resolved.Value!.DomainId, resolved.Value.RepositoryId, resolved.Value.Id);
         }
+        return NugetQuery(connection, domainId, repositoryId, packageId);
+    }
+
+    /// <summary>The served versions of one package (by id) or of every NuGet package of a repository, in one catalog query.</summary>
+    private static List<NugetCandidate> NugetQuery(SqliteConnection connection, long domainId, long repositoryId, long? packageId)
+    {
         using var command = Sql.Command(connection, $"""
             SELECT v.id, v.version, v.version_key, v.status, v.revision, v.origin_type, v.entry_repository, v.entry_external, v.metadata_sha256,
                    v.published_time, p.id, p.name, b.size, b.sha512

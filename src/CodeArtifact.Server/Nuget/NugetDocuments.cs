@@ -187,10 +187,27 @@ internal static class NugetDocuments
     {
         var leaf = urls.RegistrationLeaf(semVer2, package.Id, version.LowerVersion);
         var content = urls.PackageContent(package.Id, version.LowerVersion);
-        var metadata = version.Metadata;
         writer.WriteStartObject();
         writer.WriteString("@id", leaf);
         writer.WriteString("@type", "Package");
+        if (version.RemoteCatalogEntry is { } remote)
+        {
+            RemoteCatalogEntry(writer, remote, version, leaf, content, urls, semVer2);
+        }
+        else
+        {
+            CatalogEntry(writer, package, version, leaf, content, urls, semVer2);
+        }
+        writer.WriteString("packageContent", content);
+        writer.WriteString("registration", urls.RegistrationIndex(semVer2, package.Id));
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The catalog entry of a version a repository holds: the nuspec's metadata, and the nupkg's size and SHA-512.</summary>
+    private static void CatalogEntry(Utf8JsonWriter writer, NugetPackage package, NugetPackageVersion version, string leaf, string content, NugetUrls urls,
+        bool semVer2)
+    {
+        var metadata = version.Metadata;
         writer.WriteStartObject("catalogEntry");
         writer.WriteString("@id", leaf);
         writer.WriteString("@type", "PackageDetails");
@@ -215,11 +232,68 @@ internal static class NugetDocuments
         writer.WriteBoolean("requireLicenseAcceptance", Property(metadata, "requirelicenseacceptance") == "true");
         Strings(writer, "tags", PackageService.NugetTags(metadata));
         writer.WriteString("packageContent", content);
+        // What a downstream feed (an external connection to this one) verifies the nupkg against.
+        if (version.Sha512.Length == 128)
+        {
+            writer.WriteString("packageHash", Convert.ToBase64String(Convert.FromHexString(version.Sha512)));
+            writer.WriteString("packageHashAlgorithm", "SHA512");
+            writer.WriteNumber("packageSize", version.Size);
+        }
         DependencyGroups(writer, metadata?.Dependencies ?? [], urls, semVer2);
         writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// The catalog entry of a version only a remote has, as the remote wrote it, but with its own URL and its nupkg's at this
+    /// feed, dependency registrations at this feed, and the remote's other catalog <c>@id</c>s left out.
+    /// </summary>
+    private static void RemoteCatalogEntry(Utf8JsonWriter writer, JsonElement entry, NugetPackageVersion version, string leaf, string content, NugetUrls urls,
+        bool semVer2)
+    {
+        writer.WriteStartObject("catalogEntry");
+        writer.WriteString("@id", leaf);
         writer.WriteString("packageContent", content);
-        writer.WriteString("registration", urls.RegistrationIndex(semVer2, package.Id));
+        foreach (var property in entry.EnumerateObject())
+        {
+            if (property.NameEquals("@id") || property.NameEquals("packageContent")) continue;
+            writer.WritePropertyName(property.Name);
+            CopyRewritten(writer, property.Value, urls, semVer2);
+        }
+        // PSResourceGet (1.0) reads isPrerelease from the entry and fails to convert one without it.
+        if (!entry.TryGetProperty("isPrerelease", out _)) writer.WriteBoolean("isPrerelease", version.IsPrerelease);
         writer.WriteEndObject();
+    }
+
+    /// <summary>Copies remote JSON, dropping nested <c>@id</c>s and pointing each <c>registration</c> of an object with an <c>id</c> at this feed.</summary>
+    private static void CopyRewritten(Utf8JsonWriter writer, JsonElement element, NugetUrls urls, bool semVer2)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var id = element.TryGetProperty("id", out var named) && named.ValueKind == JsonValueKind.String ? named.GetString() : null;
+                writer.WriteStartObject();
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (property.NameEquals("@id")) continue;
+                    if (property.NameEquals("registration"))
+                    {
+                        if (id is not null) writer.WriteString("registration", urls.RegistrationIndex(semVer2, id));
+                        continue;
+                    }
+                    writer.WritePropertyName(property.Name);
+                    CopyRewritten(writer, property.Value, urls, semVer2);
+                }
+                writer.WriteEndObject();
+                break;
+            case JsonValueKind.Array:
+                writer.WriteStartArray();
+                foreach (var item in element.EnumerateArray()) CopyRewritten(writer, item, urls, semVer2);
+                writer.WriteEndArray();
+                break;
+            default:
+                element.WriteTo(writer);
+                break;
+        }
     }
 
     /// <summary>Dependencies grouped by target framework in nuspec order; the framework-neutral group has no targetFramework.</summary>

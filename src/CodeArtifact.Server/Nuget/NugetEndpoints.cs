@@ -20,6 +20,8 @@ namespace PSCodeArtifact.Server.Nuget;
 /// <item><c>PUT api/v2/package</c>: push; <c>DELETE api/v2/package/{id}/{version}</c>: unlist; <c>POST</c> on it: relist.</item>
 /// </list>
 /// Only Published and Unlisted versions are served; Unlisted ones stay restorable and in registrations (listed: false).
+/// Reads merge the repository's upstreams and their external connections (the first repository holding a version decides);
+/// downloads go through them too, retaining what they fetch.
 /// </summary>
 internal static class NugetEndpoints
 {
@@ -51,9 +53,9 @@ internal static class NugetEndpoints
         return nuget;
     }
 
-    private static IResult FlatVersions(HttpContext context, string domain, string repository, string id)
+    private static async Task<IResult> FlatVersions(HttpContext context, string domain, string repository, string id, CancellationToken cancellationToken)
     {
-        var versions = Http.Store(context).Packages.ListNugetVersions(domain, repository, id);
+        var versions = await Http.Store(context).Packages.ListNugetVersionsThroughUpstreamsAsync(domain, repository, id, cancellationToken);
         return versions.Failure is { } failure ? Http.FromFailure(failure) : Json(NugetDocuments.FlatVersions(versions.Value!));
     }
 
@@ -68,8 +70,8 @@ internal static class NugetEndpoints
                 $"The flat container holds '{id.ToLowerInvariant()}.{version.ToLowerInvariant()}.nupkg' and '{id.ToLowerInvariant()}.nuspec' for this version, not '{file}'.");
         }
         var opened = nuspec
-            ? await packages.OpenNugetManifestAsync(domain, repository, id, version, cancellationToken)
-            : await packages.OpenNugetPackageAsync(domain, repository, id, version, cancellationToken);
+            ? await packages.OpenNugetManifestThroughUpstreamsAsync(domain, repository, id, version, cancellationToken)
+            : await packages.OpenNugetPackageThroughUpstreamsAsync(domain, repository, id, version, cancellationToken);
         if (opened.Failure is { } failure)
         {
             // A version that stops being served between the check and the open is as gone as one that never was.
@@ -84,7 +86,7 @@ internal static class NugetEndpoints
     private static async Task<IResult> RegistrationIndexAsync(HttpContext context, string domain, string repository, string id, bool semVer2,
         CancellationToken cancellationToken)
     {
-        var found = await Http.Store(context).Packages.GetNugetPackageAsync(domain, repository, id, cancellationToken);
+        var found = await Http.Store(context).Packages.GetNugetPackageThroughUpstreamsAsync(domain, repository, id, cancellationToken);
         if (found.Failure is { } failure) return Http.FromFailure(failure);
         var package = found.Value!;
         var versions = package.Versions.Where(v => semVer2 || !v.IsSemVer2).ToList();
@@ -100,7 +102,7 @@ internal static class NugetEndpoints
         {
             return Http.Error(StatusCodes.Status404NotFound, ErrorCodes.PackageVersionNotFound, $"'{leaf}' is not a registration leaf; leaves are named '<version>.json'.");
         }
-        var found = await Http.Store(context).Packages.GetNugetPackageAsync(domain, repository, id, cancellationToken);
+        var found = await Http.Store(context).Packages.GetNugetPackageThroughUpstreamsAsync(domain, repository, id, cancellationToken);
         if (found.Failure is { } failure) return Http.FromFailure(failure);
         var package = found.Value!;
         var version = package.Versions.FirstOrDefault(v => VersionComparer.Default.Equals(NuGetVersion.Parse(v.Version), wanted));
@@ -116,7 +118,7 @@ internal static class NugetEndpoints
     private static async Task<IResult> SearchAsync(HttpContext context, string domain, string repository, CancellationToken cancellationToken)
     {
         var query = SearchQuery(context.Request.Query);
-        var found = await Http.Store(context).Packages.SearchNugetAsync(domain, repository, query, cancellationToken);
+        var found = await Http.Store(context).Packages.SearchNugetThroughUpstreamsAsync(domain, repository, query, cancellationToken);
         return found.Failure is { } failure ? Http.FromFailure(failure) : Json(NugetDocuments.Search(found.Value!, NugetUrls.Of(context), query.SemVer2));
     }
 
@@ -127,7 +129,7 @@ internal static class NugetEndpoints
         var query = SearchQuery(context.Request.Query);
         if (context.Request.Query["id"].ToString() is { Length: > 0 } id)
         {
-            var found = await packages.GetNugetPackageAsync(domain, repository, id, cancellationToken);
+            var found = await packages.GetNugetPackageThroughUpstreamsAsync(domain, repository, id, cancellationToken);
             if (found.Failure is { Kind: FailureKind.NotFound, Code: not ErrorCodes.RepositoryNotFound and not ErrorCodes.DomainNotFound }) return Json(NugetDocuments.Autocomplete(0, []));
             if (found.Failure is { } failure) return Http.FromFailure(failure);
             var versions = found.Value!.Versions.Where(v => v.Listed && (query.Prerelease || !v.IsPrerelease) && (query.SemVer2 || !v.IsSemVer2))
@@ -135,7 +137,7 @@ internal static class NugetEndpoints
             return Json(NugetDocuments.Autocomplete(versions.Count, versions));
         }
         var text = query.Text is { Length: > 0 } q ? $"id:\"{q.Replace("\"", "", StringComparison.Ordinal)}\"" : null;
-        var ids = await packages.SearchNugetAsync(domain, repository, query with { Text = text }, cancellationToken);
+        var ids = await packages.SearchNugetThroughUpstreamsAsync(domain, repository, query with { Text = text }, cancellationToken);
         return ids.Failure is { } refused ? Http.FromFailure(refused) : Json(NugetDocuments.Autocomplete(ids.Value!.TotalHits, ids.Value.Packages.Select(p => p.Id)));
     }
 
