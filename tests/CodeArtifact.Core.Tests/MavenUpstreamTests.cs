@@ -155,6 +155,21 @@ public sealed class MavenUpstreamTests : IDisposable
         Assert.Equal(FailureKind.Unavailable, versions.Failure?.Kind);
     }
 
+    [Fact]
+    public async Task RemoteVersions_GroupLevelMetadataAtAnArtifactPath_ListsNothing()
+    {
+        // org/example/remote-lib/maven-metadata.xml is also where the group org.example.remote-lib keeps its plugin prefixes.
+        _remote.Serve($"{ArtifactPath(Remote)}/maven-metadata.xml",
+            "<metadata><groupId>org.example.remote-lib</groupId><plugins><plugin><name>x</name><prefix>x</prefix><artifactId>x-maven-plugin</artifactId></plugin></plugins></metadata>");
+
+        var versions = await Packages.RemoteVersionsAsync(Chain(Remote), Chain(Remote).Members[^1].External!, CancellationToken.None);
+        var merged = await Packages.GetMavenArtifactVersionsThroughUpstreamsAsync(Domain, "app", Group, Remote, CancellationToken.None);
+
+        Assert.True(versions.Succeeded, versions.Failure?.Message);
+        Assert.Empty(versions.Value!);
+        Assert.Equal(FailureKind.NotFound, merged.Failure?.Kind);
+    }
+
     [Theory]
     [InlineData("da39a3ee5e6b4b0d3255bfef95601890afd80709", "da39a3ee5e6b4b0d3255bfef95601890afd80709")]
     [InlineData("DA39A3EE5E6B4B0D3255BFEF95601890AFD80709\n", "da39a3ee5e6b4b0d3255bfef95601890afd80709")]

@@ -91,7 +91,9 @@ public sealed partial class PackageService
         if (root is null || root.Name.LocalName != "metadata") return Garbage("has no <metadata> root element");
         var group = Child(root, "groupId");
         var artifact = Child(root, "artifactId");
-        if ((group is not null && group != groupId) || (artifact is not null && artifact != artifactId))
+        // A group directory's metadata (plugin prefixes) answers a path that also reads as an artifact: it lists no versions.
+        if (artifact is null) return new MavenRemoteMetadata([], null);
+        if ((group is not null && group != groupId) || artifact != artifactId)
         {
             return Garbage($"describes {group}:{artifact}, not {groupId}:{artifactId}");
         }
