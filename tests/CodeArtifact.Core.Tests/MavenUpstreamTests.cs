@@ -170,6 +170,32 @@ public sealed class MavenUpstreamTests : IDisposable
         Assert.Equal(FailureKind.NotFound, merged.Failure?.Kind);
     }
 
+    [Fact]
+    public async Task VersionMetadata_OfASnapshotOnlyTheRemoteHas_IsNotFoundWithoutAskingTheRemote()
+    {
+        _remote.Serve($"{ArtifactPath(Remote)}/1.0-SNAPSHOT/maven-metadata.xml",
+            $"<metadata><groupId>{Group}</groupId><artifactId>{Remote}</artifactId><version>1.0-SNAPSHOT</version></metadata>");
+
+        var snapshot = Packages.GetMavenSnapshotThroughUpstreams(Domain, "app", Group, Remote, "1.0-SNAPSHOT");
+        // The endpoint then reads the directory as an artifact whose name is the version (artifact-level metadata).
+        var asArtifact = await Packages.GetMavenArtifactVersionsThroughUpstreamsAsync(Domain, "app", $"{Group}.{Remote}", "1.0-SNAPSHOT", CancellationToken.None);
+
+        Assert.Equal(ErrorCodes.PackageNotFound, snapshot.Failure?.Code);
+        Assert.Equal(FailureKind.NotFound, asArtifact.Failure?.Kind);
+        Assert.Equal(0, _remote.Requests);
+    }
+
+    [Fact]
+    public async Task ArtifactMetadata_AtAReleaseDirectoryOfTheRemote_ListsNothing()
+    {
+        _remote.Serve($"{ArtifactPath(Remote)}/1.0/maven-metadata.xml",
+            $"<metadata><groupId>{Group}</groupId><artifactId>{Remote}</artifactId><version>1.0</version></metadata>");
+
+        var asArtifact = await Packages.GetMavenArtifactVersionsThroughUpstreamsAsync(Domain, "app", $"{Group}.{Remote}", "1.0", CancellationToken.None);
+
+        Assert.Equal(FailureKind.NotFound, asArtifact.Failure?.Kind);
+    }
+
     [Theory]
     [InlineData("da39a3ee5e6b4b0d3255bfef95601890afd80709", "da39a3ee5e6b4b0d3255bfef95601890afd80709")]
     [InlineData("DA39A3EE5E6B4B0D3255BFEF95601890AFD80709\n", "da39a3ee5e6b4b0d3255bfef95601890afd80709")]

@@ -68,6 +68,8 @@ public sealed partial class PackageService
     /// </summary>
     internal async Task<Outcome<MavenRemoteMetadata?>> MavenRemoteMetadataAsync(UpstreamChain chain, ExternalSource source, CancellationToken cancellationToken)
     {
+        // A "name" that is a SNAPSHOT version is a SNAPSHOT's directory read as an artifact: nothing of it comes from a remote.
+        if (IsMavenSnapshot(chain.Name)) return Outcome<MavenRemoteMetadata?>.From(null);
         var url = MavenRemoteUrl(source, chain.Namespace, chain.Name, "maven-metadata.xml");
         var fetched = await _store.Remote.GetMetadataAsync(source, url, "application/xml", cancellationToken);
         if (fetched.Failure is { } failure) return failure;
@@ -91,8 +93,9 @@ public sealed partial class PackageService
         if (root is null || root.Name.LocalName != "metadata") return Garbage("has no <metadata> root element");
         var group = Child(root, "groupId");
         var artifact = Child(root, "artifactId");
-        // A group directory's metadata (plugin prefixes) answers a path that also reads as an artifact: it lists no versions.
-        if (artifact is null) return new MavenRemoteMetadata([], null);
+        // A group directory's metadata (plugin prefixes) or a version directory's answers a path that also reads as an
+        // artifact's: it lists no versions.
+        if (artifact is null || (Child(root, "version") is not null && artifact != artifactId)) return new MavenRemoteMetadata([], null);
         if ((group is not null && group != groupId) || artifact != artifactId)
         {
             return Garbage($"describes {group}:{artifact}, not {groupId}:{artifactId}");
