@@ -306,7 +306,7 @@ Describe 'Maven through upstreams and an external connection with mvn' {
             $refused.ExitCode | Should -Not -Be 0 -Because $refused.Output
             $refused.Output | Should -Match '409'
             $refused.Output | Should -Match 'dependency confusion'
-            $refused.Output | Should -Match 'Set-CaPackageOriginConfiguration'
+            $refused.Output | Should -Match 'Set-CaPackageOriginConfiguration -Publish ALLOW -Upstream BLOCK'
             Get-Versions 'app' $RemoteGroup 'confuse-lib' | Should -BeNullOrEmpty
         }
 

@@ -28,7 +28,7 @@ namespace PSCodeArtifact.Server.Maven;
 internal static class MavenEndpoints
 {
     private const int MaxChecksumBody = 4 * 1024;
-    private const int MaxReasonPhraseLength = 300;
+    private const int MaxReasonPhraseLength = 512;
 
     public static RouteGroupBuilder MapMaven(this RouteGroupBuilder maven)
     {
