@@ -87,6 +87,8 @@ function Set-MavenLibrary {
     <#
         Writes (or rewrites) a one-class library whose Greeter.greet() answers "<Message>, <who>", with a sources jar
         (the 'sources' classifier) and distributionManagement pointing at the endpoint.
+        -Dependency @{ GroupId; ArtifactId; Version } makes it depend on another such library: greet() then answers
+        "<Message>, " + that library's greet(who), so a consumer's test fails unless both were resolved.
     #>
     param(
         [Parameter(Mandatory)][string] $Path,
@@ -94,9 +96,17 @@ function Set-MavenLibrary {
         [Parameter(Mandatory)][string] $ArtifactId,
         [Parameter(Mandatory)][string] $Version,
         [Parameter(Mandatory)][string] $Message,
-        [Parameter(Mandatory)][string] $RepositoryUrl
+        [Parameter(Mandatory)][string] $RepositoryUrl,
+        [hashtable] $Dependency
     )
     $package = "$GroupId".Replace('-', '_')
+    $dependencies = ''
+    $greeting = '"' + $Message + ', " + who'
+    if ($Dependency) {
+        $dependencies = "`n  <dependencies><dependency><groupId>$($Dependency.GroupId)</groupId><artifactId>$($Dependency.ArtifactId)</artifactId>" +
+            "<version>$($Dependency.Version)</version></dependency></dependencies>"
+        $greeting = '"' + $Message + ', " + ' + "$("$($Dependency.GroupId)".Replace('-', '_')).Greeter.greet(who)"
+    }
     $source = Join-Path $Path ("src/main/java/" + $package.Replace('.', '/'))
     New-Item -ItemType Directory -Path $source -Force | Out-Null
     Set-Content -Path (Join-Path $Path 'pom.xml') -Value @"
@@ -113,7 +123,7 @@ function Set-MavenLibrary {
   <distributionManagement>
     <repository><id>ca</id><url>$RepositoryUrl</url></repository>
     <snapshotRepository><id>ca</id><url>$RepositoryUrl</url></snapshotRepository>
-  </distributionManagement>
+  </distributionManagement>$dependencies
   <build>
 $(Get-PluginManagement)
     <plugins>
@@ -129,7 +139,7 @@ package $package;
 public final class Greeter {
     private Greeter() { }
 
-    public static String greet(String who) { return "$Message, " + who; }
+    public static String greet(String who) { return $greeting; }
 }
 "@
 }

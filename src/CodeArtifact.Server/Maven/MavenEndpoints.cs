@@ -16,9 +16,10 @@ namespace PSCodeArtifact.Server.Maven;
 /// <list type="bullet">
 /// <item><c>GET|HEAD {group path}/{artifactId}/{version}/{file}</c>: a file of a Published or Unlisted version (an old
 /// SNAPSHOT build is found by its timestamped name), with <c>X-Checksum-*</c> headers; <c>{file}.md5|.sha1|.sha256|.sha512</c>
-/// its digest, computed by the store (checksums are never stored).</item>
-/// <item><c>GET|HEAD …/maven-metadata.xml</c> (artifact level, and version level for SNAPSHOTs): rendered from the catalog,
-/// with checksums of the exact bytes served.</item>
+/// its digest, computed by the store (checksums are never stored). A file the repository lacks comes through its upstream
+/// repositories and external connection (retained here, ingested from the remote), its checksums too.</item>
+/// <item><c>GET|HEAD …/maven-metadata.xml</c> (artifact level, merged across upstreams and the remote; version level for
+/// SNAPSHOTs): rendered per request, with checksums of the exact bytes served.</item>
 /// <item><c>PUT {file}</c>: publish through the one core path into an Unfinished version; <c>PUT {file}.{checksum}</c>:
 /// verified against the stored bytes (400 mismatch, 404 before the file); <c>PUT …/maven-metadata.xml</c>: publishes the
 /// version (Unfinished → Published) and its checksums are accepted and ignored.</item>
@@ -27,7 +28,7 @@ namespace PSCodeArtifact.Server.Maven;
 internal static class MavenEndpoints
 {
     private const int MaxChecksumBody = 4 * 1024;
-    private const int MaxReasonPhraseLength = 300;
+    private const int MaxReasonPhraseLength = 512;
 
     public static RouteGroupBuilder MapMaven(this RouteGroupBuilder maven)
     {
@@ -45,8 +46,8 @@ internal static class MavenEndpoints
         {
             MavenPathKind.Invalid => Http.Error(StatusCodes.Status400BadRequest, ErrorCodes.InvalidAssetName, path.Problem!),
             MavenPathKind.File when path.Checksum is null => await DownloadAsync(context, domain, repository, path, cancellationToken),
-            MavenPathKind.File => FileChecksum(context, domain, repository, path),
-            MavenPathKind.Metadata => Metadata(context, domain, repository, path),
+            MavenPathKind.File => await FileChecksumAsync(context, domain, repository, path, cancellationToken),
+            MavenPathKind.Metadata => await MetadataAsync(context, domain, repository, path, cancellationToken),
             _ => NotFound(path),
         };
     }
@@ -94,8 +95,8 @@ internal static class MavenEndpoints
 
     private static async Task<IResult> DownloadAsync(HttpContext context, string domain, string repository, MavenPath path, CancellationToken cancellationToken)
     {
-        var opened = await Http.Store(context).Packages.OpenMavenFileAsync(domain, repository, path.GroupId, path.ArtifactId, path.Version, path.FileName,
-            cancellationToken);
+        var opened = await Http.Store(context).Packages.OpenMavenFileThroughUpstreamsAsync(domain, repository, path.GroupId, path.ArtifactId, path.Version,
+            path.FileName, cancellationToken);
         if (opened.Failure is { } failure) return Missing(failure);
         var (asset, content) = opened.Value;
         // The resolver takes these in place of fetching the .sha1/.md5 (they must be right, so they come from the store).
@@ -106,15 +107,16 @@ internal static class MavenEndpoints
         return AssetResults.Serve(asset, content, ContentTypeOf(path.FileName));
     }
 
-    private static IResult FileChecksum(HttpContext context, string domain, string repository, MavenPath path)
+    private static async Task<IResult> FileChecksumAsync(HttpContext context, string domain, string repository, MavenPath path, CancellationToken cancellationToken)
     {
-        var found = Http.Store(context).Packages.GetMavenFile(domain, repository, path.GroupId, path.ArtifactId, path.Version, path.FileName);
+        var found = await Http.Store(context).Packages.GetMavenFileThroughUpstreamsAsync(domain, repository, path.GroupId, path.ArtifactId, path.Version,
+            path.FileName, cancellationToken);
         return found.Failure is { } failure ? Missing(failure) : ChecksumText(found.Value!.Hashes[PackageService.MavenChecksumHash(path.Checksum!)]);
     }
 
-    private static IResult Metadata(HttpContext context, string domain, string repository, MavenPath path)
+    private static async Task<IResult> MetadataAsync(HttpContext context, string domain, string repository, MavenPath path, CancellationToken cancellationToken)
     {
-        var rendered = Render(Http.Store(context).Packages, domain, repository, path.Directory);
+        var rendered = await RenderAsync(Http.Store(context).Packages, domain, repository, path.Directory, cancellationToken);
         if (rendered.Failure is { } failure) return Missing(failure);
         var (bytes, lastUpdated) = rendered.Value;
         if (path.Checksum is { } checksum) return ChecksumText(Digest(checksum, bytes));
@@ -124,18 +126,23 @@ internal static class MavenEndpoints
     }
 
     /// <summary>
-    /// The metadata of a directory: version level when it is a SNAPSHOT version of an artifact that exists, else artifact
-    /// level. Group-level (plugin prefix) metadata is not kept, so it is not found, which Maven accepts.
+    /// The metadata of a directory: version level when it is a SNAPSHOT version of an artifact that exists (the newest build a
+    /// repository of the chain holds), else artifact level, merged across the chain and the external connection. Both are
+    /// rendered per request, and their checksums are computed over the bytes rendered. Group-level (plugin prefix) metadata is
+    /// not kept, so it is not found, which Maven accepts.
     /// </summary>
-    private static Outcome<(byte[] Bytes, DateTimeOffset LastUpdated)> Render(PackageService packages, string domain, string repository, IReadOnlyList<string> directory)
+    private static async Task<Outcome<(byte[] Bytes, DateTimeOffset LastUpdated)>> RenderAsync(PackageService packages, string domain, string repository,
+        IReadOnlyList<string> directory, CancellationToken cancellationToken)
     {
         if (directory.Count >= 3 && PackageService.IsMavenSnapshot(directory[^1]))
         {
-            var snapshot = packages.GetMavenSnapshot(domain, repository, string.Join('.', directory.Take(directory.Count - 2)), directory[^2], directory[^1]);
+            var snapshot = packages.GetMavenSnapshotThroughUpstreams(domain, repository, string.Join('.', directory.Take(directory.Count - 2)), directory[^2],
+                directory[^1]);
             if (snapshot.Value is { } found) return (MavenDocuments.Snapshot(found), found.LastUpdated);
             if (snapshot.Failure!.Code != ErrorCodes.PackageNotFound) return snapshot.Failure;
         }
-        var versions = packages.GetMavenArtifactVersions(domain, repository, string.Join('.', directory.Take(directory.Count - 1)), directory[^1]);
+        var versions = await packages.GetMavenArtifactVersionsThroughUpstreamsAsync(domain, repository, string.Join('.', directory.Take(directory.Count - 1)),
+            directory[^1], cancellationToken);
         return versions.Failure is { } failure ? failure : (MavenDocuments.Artifact(versions.Value!), versions.Value!.LastUpdated);
     }
 
