@@ -109,6 +109,7 @@ Describe 'External connections' {
         ) {
             New-CaExternalConnection demo 'public:npmjs' -Format npm -Uri $Url -ErrorAction SilentlyContinue -ErrorVariable err | Should -BeNullOrEmpty
             $err[0].FullyQualifiedErrorId | Should -BeExactly (Get-ErrorId 'InvalidExternalConnection' 'New')
+            $err[0].Exception.Message | Should -Not -Match 'user:pass' -Because 'a password in the URL is not echoed back'
         }
 
         It 'refuses the TTL <Case> with InvalidExternalConnection' -ForEach @(

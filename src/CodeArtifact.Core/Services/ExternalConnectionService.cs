@@ -49,7 +49,8 @@ public sealed partial class ExternalConnectionService
         if (uri is null || !uri.IsAbsoluteUri || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || !string.IsNullOrEmpty(uri.UserInfo)
             || !string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
         {
-            return Invalid($"'{uri}' is not a usable registry URL: give an absolute http or https URL without user info, query or fragment (credentials go in -Credential).", uri?.ToString());
+            var shown = Redacted(uri);
+            return Invalid($"'{shown}' is not a usable registry URL: give an absolute http or https URL without user info, query or fragment (credentials go in -Credential).", shown);
         }
         // npm, PyPI and Maven URLs are roots that names are appended to; NuGet's is the service index document itself.
         if (formatKey != "nuget" && !uri.AbsolutePath.EndsWith('/')) uri = new Uri(uri.AbsoluteUri + "/");
@@ -230,6 +231,10 @@ public sealed partial class ExternalConnectionService
     }
 
     internal static string Key(string name) => name.ToLowerInvariant();
+
+    // A refused URL is echoed without the user info it may carry: a password must not reach error messages and logs.
+    private static string? Redacted(Uri? uri) =>
+        uri is { IsAbsoluteUri: true, UserInfo.Length: > 0 } ? new UriBuilder(uri) { UserName = "***", Password = "" }.Uri.ToString() : uri?.ToString();
 
     private static long? Id(SqliteConnection connection, SqliteTransaction? transaction, long domainId, string name) =>
         Sql.Scalar<long?>(connection, "SELECT id FROM external_connections WHERE domain_id = $d AND name_key = $key;", transaction,
