@@ -129,6 +129,8 @@ Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 
+Import-Module (Join-Path $PSScriptRoot 'BenchCommon.psm1') -Force
+
 $RepoRoot = Split-Path -Parent $PSScriptRoot
 $Domain = 'bench'
 $Repository = 'downloads'
@@ -136,71 +138,6 @@ $PomFixture = Join-Path $RepoRoot 'tests/fixtures/maven/demo-lib-1.0.0.pom'
 $JarFixture = Join-Path $RepoRoot 'tests/fixtures/maven/demo-lib-1.0.0.jar'
 $NupkgFixture = Join-Path $RepoRoot 'tests/fixtures/nuget/Demo.Core.1.2.3.nupkg'
 $Servers = @('PSCodeArtifact', 'nginx')
-
-# wrk's summary as one JSON line (a done() hook costs nothing per request, unlike response()).
-$WrkReportLua = @'
-done = function(summary, latency, requests)
-  io.write(string.format('WRKJSON {"requests":%d,"duration_us":%d,"bytes":%d,"connect_errors":%d,"read_errors":%d,"write_errors":%d,"status_errors":%d,"timeouts":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"mean_us":%.1f,"max_us":%d}\n',
-    summary.requests, summary.duration, summary.bytes, summary.errors.connect, summary.errors.read, summary.errors.write,
-    summary.errors.status, summary.errors.timeout, latency:percentile(50), latency:percentile(90), latency:percentile(99),
-    latency.mean, latency.max))
-end
-'@
-
-function Invoke-Native {
-    # Runs a native command and returns its stdout lines; throws with stdout and stderr when it exits non-zero.
-    param([string] $FilePath, [string[]] $ArgumentList, [string] $What)
-    Write-Verbose "$FilePath $($ArgumentList -join ' ')"
-    $errorFile = [System.IO.Path]::GetTempFileName()
-    try {
-        $lines = @(& $FilePath @ArgumentList 2> $errorFile | ForEach-Object { "$_" })
-        $exitCode = $LASTEXITCODE
-        if ($exitCode -ne 0) {
-            throw "$What failed (exit code $exitCode):`n$($lines -join "`n")`n$(Get-Content -LiteralPath $errorFile -Raw)"
-        }
-    }
-    finally { Remove-Item -LiteralPath $errorFile -ErrorAction SilentlyContinue }
-    $lines
-}
-
-function Find-Tool {
-    # nginx lives in /usr/sbin, which is not on every PATH.
-    param([string] $Name)
-    $command = Get-Command -Name $Name -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
-    if ($command) { return $command.Source }
-    foreach ($folder in @('/usr/sbin', '/usr/local/sbin', '/sbin')) {
-        $candidate = Join-Path $folder $Name
-        if (Test-Path -LiteralPath $candidate -PathType Leaf) { return $candidate }
-    }
-    $null
-}
-
-function Install-AptTool {
-    # wrk and nginx come from Debian's packages; install one when it is missing and we may. Returns the tool's path.
-    param([string] $Name)
-    $found = Find-Tool -Name $Name
-    if ($found) { return $found }
-    $uid = Invoke-Native -FilePath id -ArgumentList @('-u') -What 'id -u'
-    if ("$($uid[0])".Trim() -ne '0' -or -not (Get-Command -Name apt-get -CommandType Application -ErrorAction SilentlyContinue)) {
-        throw "$Name is not installed; install it (Debian: apt-get install -y $Name) and run again."
-    }
-    Write-Host "Installing $Name with apt-get"
-    # Installing nginx must not start the distribution's own server; Debian's policy-rc.d decides that, not this script.
-    & apt-get install -y --no-install-recommends $Name *> $null
-    if ($LASTEXITCODE -ne 0) {
-        Invoke-Native -FilePath apt-get -ArgumentList @('update') -What 'apt-get update' | Out-Null
-        Invoke-Native -FilePath apt-get -ArgumentList @('install', '-y', '--no-install-recommends', $Name) -What "apt-get install $Name" | Out-Null
-    }
-    $found = Find-Tool -Name $Name
-    if (-not $found) { throw "apt-get installed $Name, but it is not on PATH or in /usr/sbin." }
-    $found
-}
-
-function Get-FreePort {
-    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-    $listener.Start()
-    try { ([System.Net.IPEndPoint]$listener.LocalEndpoint).Port } finally { $listener.Stop() }
-}
 
 function New-LargeJar {
     # A jar-like file: a zip with a manifest and $LargeKB KiB of random bytes stored uncompressed, so its size is what
@@ -397,10 +334,6 @@ function Invoke-Wrk {
     $summary
 }
 
-function Get-LoadAverage {
-    if (Test-Path -LiteralPath '/proc/loadavg') { ((Get-Content -LiteralPath '/proc/loadavg' -Raw).Split(' ')[0..2]) -join ' ' } else { 'unknown' }
-}
-
 # ------------------------------------------------------------------ checks
 
 if (-not [System.IO.Path]::IsPathRooted($ModulePath)) { $ModulePath = Join-Path $RepoRoot $ModulePath }
@@ -447,7 +380,7 @@ try {
     $script:Http = [System.Net.Http.HttpClient]::new()
     $script:Http.Timeout = [TimeSpan]::FromSeconds(30)
     $script:WrkScript = Join-Path $run 'report.lua'
-    Set-Content -LiteralPath $script:WrkScript -Value $WrkReportLua -Encoding utf8NoBOM
+    New-WrkReportScript -Path $script:WrkScript | Out-Null
 
     $commit = 'unknown'
     if (Get-Command -Name git -CommandType Application -ErrorAction SilentlyContinue) {

@@ -151,6 +151,8 @@ Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 
+Import-Module (Join-Path $PSScriptRoot 'BenchCommon.psm1') -Force
+
 $RepoRoot = Split-Path -Parent $PSScriptRoot
 $VerdaccioVersion = '6.8.0'
 $Domain = 'bench'
@@ -164,50 +166,9 @@ $TargetInfo = [ordered]@{
     Tarball     = @{ Accept = '*/*'; ContentType = $null }
 }
 
-# wrk's summary as one JSON line (a done() hook costs nothing per request, unlike response()).
-$WrkReportLua = @'
-done = function(summary, latency, requests)
-  io.write(string.format('WRKJSON {"requests":%d,"duration_us":%d,"bytes":%d,"connect_errors":%d,"read_errors":%d,"write_errors":%d,"status_errors":%d,"timeouts":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"mean_us":%.1f,"max_us":%d}\n',
-    summary.requests, summary.duration, summary.bytes, summary.errors.connect, summary.errors.read, summary.errors.write,
-    summary.errors.status, summary.errors.timeout, latency:percentile(50), latency:percentile(90), latency:percentile(99),
-    latency.mean, latency.max))
-end
-'@
-
-function Invoke-Native {
-    # Runs a native command and returns its stdout lines; throws with stdout and stderr when it exits non-zero.
-    param([string] $FilePath, [string[]] $ArgumentList, [string] $What)
-    Write-Verbose "$FilePath $($ArgumentList -join ' ')"
-    $errorFile = [System.IO.Path]::GetTempFileName()
-    try {
-        $lines = @(& $FilePath @ArgumentList 2> $errorFile | ForEach-Object { "$_" })
-        $exitCode = $LASTEXITCODE
-        if ($exitCode -ne 0) {
-            throw "$What failed (exit code $exitCode):`n$($lines -join "`n")`n$(Get-Content -LiteralPath $errorFile -Raw)"
-        }
-    }
-    finally { Remove-Item -LiteralPath $errorFile -ErrorAction SilentlyContinue }
-    $lines
-}
-
 function Assert-Tool {
     param([string] $Name, [string] $Hint)
     if (-not (Get-Command -Name $Name -CommandType Application -ErrorAction SilentlyContinue)) { throw "'$Name' is not on PATH. $Hint" }
-}
-
-function Install-Wrk {
-    # wrk comes from Debian's package; install it when missing and we may.
-    if (Get-Command -Name wrk -CommandType Application -ErrorAction SilentlyContinue) { return }
-    $uid = Invoke-Native -FilePath id -ArgumentList @('-u') -What 'id -u'
-    if ("$($uid[0])".Trim() -ne '0' -or -not (Get-Command -Name apt-get -CommandType Application -ErrorAction SilentlyContinue)) {
-        throw "wrk is not installed; install it (Debian: apt-get install -y wrk) and run again."
-    }
-    Write-Host 'Installing wrk with apt-get'
-    & apt-get install -y --no-install-recommends wrk *> $null
-    if ($LASTEXITCODE -ne 0) {
-        Invoke-Native -FilePath apt-get -ArgumentList @('update') -What 'apt-get update' | Out-Null
-        Invoke-Native -FilePath apt-get -ArgumentList @('install', '-y', '--no-install-recommends', 'wrk') -What 'apt-get install wrk' | Out-Null
-    }
 }
 
 function Install-Verdaccio {
@@ -242,12 +203,6 @@ function Install-Verdaccio {
     finally { Pop-Location }
     if (-not (Test-Path -LiteralPath $bin)) { throw "npm install finished but '$bin' does not exist." }
     $bin
-}
-
-function Get-FreePort {
-    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-    $listener.Start()
-    try { ([System.Net.IPEndPoint]$listener.LocalEndpoint).Port } finally { $listener.Stop() }
 }
 
 function ConvertTo-YamlString {
@@ -497,7 +452,7 @@ function Invoke-Wrk {
     $arguments += $Uri
     Wait-Idle -ServerName $ServerName
     $cpuBefore = Get-ServerCpu -ServerName $ServerName
-    $lines = Invoke-Native -FilePath wrk -ArgumentList $arguments -What "wrk $Uri"
+    $lines = Invoke-Native -FilePath $script:Wrk -ArgumentList $arguments -What "wrk $Uri"
     $cpu = (Get-ServerCpu -ServerName $ServerName) - $cpuBefore
     $json = @($lines | Where-Object { $_.StartsWith('WRKJSON ') })
     if ($json.Count -ne 1) { throw "wrk printed no summary for $Uri`:`n$($lines -join "`n")" }
@@ -525,7 +480,7 @@ $ScratchPath = [System.IO.Path]::GetFullPath($ScratchPath, (Get-Location -PSProv
 Assert-Tool -Name node -Hint 'Install Node.js 20 or later.'
 Assert-Tool -Name npm -Hint 'Install npm.'
 Assert-Tool -Name curl -Hint 'Install curl.'
-Install-Wrk
+$script:Wrk = Install-AptTool -Name wrk
 
 # ------------------------------------------------------------------ run
 
@@ -548,7 +503,7 @@ try {
     $script:Http = [System.Net.Http.HttpClient]::new()
     $script:Http.Timeout = [TimeSpan]::FromSeconds(30)
     $script:WrkScript = Join-Path $run 'report.lua'
-    Set-Content -LiteralPath $script:WrkScript -Value $WrkReportLua -Encoding utf8NoBOM
+    New-WrkReportScript -Path $script:WrkScript | Out-Null
 
     $commit = 'unknown'
     if (Get-Command -Name git -CommandType Application -ErrorAction SilentlyContinue) {

@@ -105,7 +105,7 @@ public sealed class PypiServiceTests : IDisposable
             Assert.Equal(bytes.LongLength, file.Size);
             Assert.Equal("1.2.0rc1", file.Version);
             Assert.False(file.Yanked);
-            Assert.InRange(file.UploadTime, before, DateTimeOffset.UtcNow.AddSeconds(1));
+            Assert.InRange(file.UploadTime!.Value, before, DateTimeOffset.UtcNow.AddSeconds(1));
         }
     }
 

@@ -51,9 +51,23 @@ public sealed class NpmPackageVersion
 
     public required long Size { get; init; }
 
+    /// <summary>The SHA-1 (hex) npm checks as <c>dist.shasum</c>; empty when a remote published none.</summary>
     public required string Sha1 { get; init; }
 
+    /// <summary>The SHA-512 (hex) of the tarball; empty when a remote published none.</summary>
     public required string Sha512 { get; init; }
+
+    /// <summary>
+    /// The exact <c>dist.integrity</c> a remote published for a version only the remote has; null for stored versions, whose
+    /// integrity is their <see cref="Sha512"/>.
+    /// </summary>
+    public string? Integrity { get; init; }
+
+    /// <summary>The repository the version is read from (for a version only a remote has: the one holding the connection).</summary>
+    public string? Repository { get; init; }
+
+    /// <summary>The external connection a version only a remote has would be fetched through; null for stored versions.</summary>
+    public string? ExternalConnection { get; init; }
 
     /// <summary>The exact package.json bytes of the tarball; null when the version has none stored.</summary>
     public byte[]? Manifest { get; init; }
@@ -146,7 +160,7 @@ public sealed partial class PackageService
             stamp = NpmStamp(connection, snapshot, package.Id);
             created = Sql.Scalar<long>(connection, "SELECT created_time FROM packages WHERE id = $p;", snapshot, ("$p", package.Id));
             rows = ListVersionRows(connection, snapshot, package.Id).Where(v => IsVisibleOnNpm(v.Status)).ToList();
-            assets = NpmAssets(connection, snapshot, package);
+            assets = NpmAssets(connection, snapshot, package.DomainId, package.Id);
             storedTags = NpmStoredTags(connection, snapshot, package.Id);
         }
 
@@ -176,6 +190,7 @@ public sealed partial class PackageService
                 Size = asset.Size,
                 Sha1 = asset.Sha1,
                 Sha512 = asset.Sha512,
+                Repository = package.Info.Repository,
                 Manifest = asset.Manifest is null ? null : await NpmReadBlobAsync(domainKey, asset.Manifest, cancellationToken),
                 Deprecated = metadata?.Properties.GetValueOrDefault("deprecated") is { Length: > 0 } message ? message : null,
             });
@@ -519,14 +534,14 @@ public sealed partial class PackageService
         return tags;
     }
 
-    private static Dictionary<long, NpmAssetRow> NpmAssets(SqliteConnection connection, SqliteTransaction transaction, ResolvedPackage package)
+    private static Dictionary<long, NpmAssetRow> NpmAssets(SqliteConnection connection, SqliteTransaction transaction, long domainId, long packageId)
     {
         using var command = Sql.Command(connection, """
             SELECT a.version_id, a.name, a.manifest_sha256, b.sha1, b.sha512, b.size FROM assets a
             JOIN package_versions v ON v.id = a.version_id
             JOIN blobs b ON b.domain_id = $d AND b.sha256 = a.sha256
             WHERE v.package_id = $p;
-            """, transaction, ("$d", package.DomainId), ("$p", package.Id));
+            """, transaction, ("$d", domainId), ("$p", packageId));
         using var reader = command.ExecuteReader();
         var assets = new Dictionary<long, NpmAssetRow>();
         while (reader.Read())

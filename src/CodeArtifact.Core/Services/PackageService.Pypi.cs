@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Data.Sqlite;
 using PSCodeArtifact.Core.Formats;
 using PSCodeArtifact.Core.Storage;
 
@@ -15,7 +16,8 @@ public sealed record PypiFile
     /// <summary>The version as published.</summary>
     public required string Version { get; init; }
 
-    public required long Size { get; init; }
+    /// <summary>The size in bytes; null for a remote file whose index page does not say (PEP 503 HTML has no sizes).</summary>
+    public required long? Size { get; init; }
 
     public required string Sha256 { get; init; }
 
@@ -25,10 +27,14 @@ public sealed record PypiFile
     /// <summary>The file's own <c>Requires-Python</c>; null when it declares none.</summary>
     public string? RequiresPython { get; init; }
 
-    public required DateTimeOffset UploadTime { get; init; }
+    /// <summary>When the file was stored; null for a remote file whose index page does not say.</summary>
+    public required DateTimeOffset? UploadTime { get; init; }
 
-    /// <summary>True for files of Unlisted versions: PEP 592 yanked, so only an exact pin installs them.</summary>
+    /// <summary>True for files of Unlisted versions and files a remote lists as yanked: PEP 592, so only an exact pin installs them.</summary>
     public required bool Yanked { get; init; }
+
+    /// <summary>The reason a remote gave for yanking the file; null when it gave none (and for Unlisted versions).</summary>
+    public string? YankedReason { get; init; }
 
     public override string ToString() => FileName;
 }
@@ -94,44 +100,22 @@ public sealed partial class PackageService
     {
         var format = PackageFormats.Pypi;
         if (format.CheckName(null, project) is { } badName) return NotAPypiProject(project, badName.Message);
-        List<(string Version, string Status, string Name, string Sha256, string? Manifest, long Created, long Size)> rows = [];
+        List<PypiRow> rows;
         ResolvedPackage package;
         using (var connection = _store.Catalog.Open())
         {
             var resolved = ResolvePackage(connection, null, domain, repository, format.Name, null, project);
             if (resolved.Failure is { } failure) return failure;
             package = resolved.Value!;
-            using var command = Sql.Command(connection, """
-                SELECT v.version, v.status, a.name, a.sha256, a.manifest_sha256, a.created_time, b.size
-                FROM package_versions v
-                JOIN assets a ON a.version_id = v.id
-                JOIN blobs b ON b.domain_id = $d AND b.sha256 = a.sha256
-                WHERE v.package_id = $p AND v.status IN ($published, $unlisted);
-                """, null, ("$d", package.DomainId), ("$p", package.Id), ("$published", Published), ("$unlisted", Unlisted));
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-                    reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetInt64(5), reader.GetInt64(6)));
-            }
+            rows = PypiRows(connection, package.DomainId, package.Id);
         }
 
         var files = new List<PypiFile>(rows.Count);
-        foreach (var row in rows
+        foreach (var row in rows.Where(r => r.File is not null && IsServedOnPypi(r.Status))
             .OrderBy(r => r.Version, Comparer<string>.Create(format.CompareVersions))
-            .ThenBy(r => r.Name, StringComparer.Ordinal))
+            .ThenBy(r => r.File!.Name, StringComparer.Ordinal))
         {
-            files.Add(new PypiFile
-            {
-                FileName = row.Name,
-                Version = row.Version,
-                Size = row.Size,
-                Sha256 = row.Sha256,
-                CoreMetadataSha256 = HasCoreMetadata(row.Name) ? row.Manifest : null,
-                RequiresPython = row.Manifest is null ? null : await RequiresPythonAsync(domain, row.Manifest, cancellationToken),
-                UploadTime = Sql.Time(row.Created),
-                Yanked = row.Status == Unlisted,
-            });
+            files.Add(await ToPypiFileAsync(domain, row, cancellationToken));
         }
         return new PypiProject
         {
@@ -139,6 +123,50 @@ public sealed partial class PackageService
             NormalizedName = package.NameKey,
             Versions = files.Select(f => f.Version).Distinct(StringComparer.Ordinal).ToList(),
             Files = files,
+        };
+    }
+
+    /// <summary>A version of a PyPI package with one of its files (none: <see cref="File"/> is null), as the simple API needs them.</summary>
+    private sealed record PypiRow(string Version, string VersionKey, string Status, string OriginType, string? EntryExternal, PypiRowFile? File);
+
+    private sealed record PypiRowFile(string Name, string Sha256, string? Manifest, long Created, long Size);
+
+    /// <summary>Every version of a package (any status) with each of its files, in one catalog query.</summary>
+    private static List<PypiRow> PypiRows(SqliteConnection connection, long domainId, long packageId)
+    {
+        using var command = Sql.Command(connection, """
+            SELECT v.version, v.version_key, v.status, v.origin_type, v.entry_external, a.name, a.sha256, a.manifest_sha256, a.created_time, b.size
+            FROM package_versions v
+            LEFT JOIN assets a ON a.version_id = v.id
+            LEFT JOIN blobs b ON b.domain_id = $d AND b.sha256 = a.sha256
+            WHERE v.package_id = $p;
+            """, null, ("$d", domainId), ("$p", packageId));
+        using var reader = command.ExecuteReader();
+        var rows = new List<PypiRow>();
+        while (reader.Read())
+        {
+            var file = reader.IsDBNull(5) || reader.IsDBNull(9) ? null
+                : new PypiRowFile(reader.GetString(5), reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7), reader.GetInt64(8), reader.GetInt64(9));
+            rows.Add(new PypiRow(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), file));
+        }
+        return rows;
+    }
+
+    /// <summary>A stored file as the simple API lists it; Requires-Python comes from its own manifest.</summary>
+    private async Task<PypiFile> ToPypiFileAsync(string domain, PypiRow row, CancellationToken cancellationToken)
+    {
+        var file = row.File!;
+        return new PypiFile
+        {
+            FileName = file.Name,
+            Version = row.Version,
+            Size = file.Size,
+            Sha256 = file.Sha256,
+            CoreMetadataSha256 = HasCoreMetadata(file.Name) ? file.Manifest : null,
+            RequiresPython = file.Manifest is null ? null : await RequiresPythonAsync(domain, file.Manifest, cancellationToken),
+            UploadTime = Sql.Time(file.Created),
+            Yanked = row.Status == Unlisted,
         };
     }
 

@@ -72,6 +72,13 @@ public sealed partial class PackageService
             return new UpstreamChain(domain, domainId, f, @namespace, package, nsKey, nameKey, members);
         }
 
+        // Most repositories have neither upstreams nor a connection: one cheap query settles it on the download path.
+        var linked = Sql.Scalar<long>(connection, """
+            SELECT EXISTS (SELECT 1 FROM repository_upstreams WHERE repository_id = $r)
+                OR EXISTS (SELECT 1 FROM repository_external_connections WHERE repository_id = $r);
+            """, transaction, ("$r", repositoryId));
+        if (linked == 0) return new UpstreamChain(domain, domainId, f, @namespace, package, nsKey, nameKey, members);
+
         var graph = new Dictionary<long, List<long>>();
         var names = new Dictionary<long, string>();
         using (var command = Sql.Command(connection, """
@@ -89,10 +96,6 @@ public sealed partial class PackageService
             }
         }
         var external = ExternalConnectionService.ByRepository(connection, transaction, domain, domainId);
-        if (graph.Values.All(l => l.Count == 0) && external.Count == 0)
-        {
-            return new UpstreamChain(domain, domainId, f, @namespace, package, nsKey, nameKey, members);
-        }
 
         var seen = new HashSet<long> { repositoryId };
         Expand(repositoryId);

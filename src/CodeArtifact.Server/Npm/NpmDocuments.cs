@@ -163,13 +163,17 @@ internal static class NpmDocuments
             }
             hasInstallScript = root.TryGetProperty("scripts", out var scripts) && scripts.ValueKind == JsonValueKind.Object
                 && s_installScripts.Any(s => scripts.TryGetProperty(s, out _));
+            // A remote's version object may say so without listing its scripts.
+            hasInstallScript |= root.TryGetProperty("hasInstallScript", out var flag) && flag.ValueKind == JsonValueKind.True;
         }
         if (hasInstallScript) writer.WriteBoolean("hasInstallScript", true);
         if (version.Deprecated is not null) writer.WriteString("deprecated", version.Deprecated);
         if (!abbreviated) writer.WriteString("_id", $"{packageName}@{version.Version}");
         writer.WriteStartObject("dist");
-        writer.WriteString("integrity", "sha512-" + Convert.ToBase64String(Convert.FromHexString(version.Sha512)));
-        writer.WriteString("shasum", version.Sha1);
+        // A version only a remote has keeps the remote's digests exactly; it is verified against them when fetched.
+        if (version.Integrity is not null) writer.WriteString("integrity", version.Integrity);
+        else if (version.Sha512.Length > 0) writer.WriteString("integrity", "sha512-" + Convert.ToBase64String(Convert.FromHexString(version.Sha512)));
+        if (version.Sha1.Length > 0) writer.WriteString("shasum", version.Sha1);
         writer.WriteString("tarball", TarballUrl(repositoryUrl, packageName, version.AssetName));
         writer.WriteEndObject();
         writer.WriteEndObject();

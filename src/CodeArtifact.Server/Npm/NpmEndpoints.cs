@@ -15,11 +15,13 @@ namespace PSCodeArtifact.Server.Npm;
 /// scoped names three ways (<c>@scope%2fname</c>, <c>@scope%2Fname</c>, <c>@scope/name</c>) and Kestrel keeps <c>%2F</c>
 /// encoded; <see cref="NpmRoute"/> reads the path.
 /// <list type="bullet">
-/// <item><c>GET|HEAD {name}</c>: the packument (abbreviated for <c>Accept: application/vnd.npm.install-v1+json</c>), cached by stamp, with ETag.</item>
-/// <item><c>GET|HEAD {name}/-/{file}.tgz</c>: a tarball.</item>
+/// <item><c>GET|HEAD {name}</c>: the packument (abbreviated for <c>Accept: application/vnd.npm.install-v1+json</c>), merged across the
+/// repository's upstreams and external connection (<c>?write=true</c>: the repository's own package), cached by stamp, with ETag.</item>
+/// <item><c>GET|HEAD {name}/-/{file}.tgz</c>: a tarball, from the first repository of the chain that holds the version (retained
+/// here), or fetched from the remote.</item>
 /// <item><c>PUT {name}</c>: publish (with <c>_attachments</c>) or deprecate (without); <c>PUT {name}/-rev/{rev}</c>: unpublish versions.</item>
 /// <item><c>DELETE {name}/-rev/{rev}</c>: unpublish the package; <c>DELETE {tarball}/-rev/{rev}</c>: the last step of unpublishing a version.</item>
-/// <item><c>GET|PUT|DELETE -/package/{name}/dist-tags[/{tag}]</c>, <c>GET -/whoami</c>, <c>GET -/ping</c>, <c>GET -/v1/search</c>.</item>
+/// <item><c>GET|PUT|DELETE -/package/{name}/dist-tags[/{tag}]</c> (GET merged like the packument), <c>GET -/whoami</c>, <c>GET -/ping</c>, <c>GET -/v1/search</c>.</item>
 /// </list>
 /// </summary>
 internal static class NpmEndpoints
@@ -44,7 +46,7 @@ internal static class NpmEndpoints
         {
             NpmRouteKind.Package => await PackumentAsync(context, domain, repository, route, cancellationToken),
             NpmRouteKind.Tarball => await TarballAsync(context, domain, repository, route, cancellationToken),
-            NpmRouteKind.DistTags => Tags(Http.Store(context).Packages.GetNpmDistTags(domain, repository, route.Scope, route.Name!)),
+            NpmRouteKind.DistTags => Tags(await Http.Store(context).Packages.GetNpmDistTagsThroughUpstreamsAsync(domain, repository, route.Scope, route.Name!, cancellationToken)),
             NpmRouteKind.Whoami => Json(new { username = domain }),
             NpmRouteKind.Ping => Json(new { }),
             NpmRouteKind.Search => await SearchAsync(context, domain, repository, cancellationToken),
@@ -92,14 +94,15 @@ internal static class NpmEndpoints
     private static async Task<IResult> PackumentAsync(HttpContext context, string domain, string repository, NpmRoute route, CancellationToken cancellationToken)
     {
         var store = Http.Store(context);
-        var stamp = store.Packages.GetNpmStamp(domain, repository, route.Scope, route.Name!);
-        if (stamp.Failure is { } failure) return Missing(failure);
+        // ?write=true reads what npm is about to change (unpublish, deprecate): the repository's own package, with its own _rev.
+        var source = await store.Packages.GetNpmPackumentSourceAsync(domain, repository, route.Scope, route.Name!, !IsWrite(context.Request), cancellationToken);
+        if (source.Failure is { } failure) return Missing(failure);
         var abbreviated = WantsAbbreviated(context.Request);
         var repositoryUrl = Http.RepositoryUrl(context, "npm");
-        var rendered = NpmPackumentCache.Get(NpmPackumentCache.Key(store.Path, repositoryUrl, stamp.Value!, abbreviated));
+        var rendered = NpmPackumentCache.Get(NpmPackumentCache.Key(store.Path, repositoryUrl, source.Value!.Stamp, abbreviated));
         if (rendered is null)
         {
-            var package = await store.Packages.GetNpmPackageAsync(domain, repository, route.Scope, route.Name!, cancellationToken);
+            var package = await store.Packages.GetNpmPackageAsync(source.Value, cancellationToken);
             if (package.Failure is { } gone) return Missing(gone);
             var p = package.Value!;
             var body = p.Versions.Count == 0 ? null : NpmDocuments.Packument(p, repositoryUrl, domain, abbreviated);
@@ -121,7 +124,7 @@ internal static class NpmEndpoints
             return Http.Error(StatusCodes.Status404NotFound, ErrorCodes.AssetNotFound, $"'{file}' is not a tarball of '{route.FullName}' (they are named '{prefix}<version>.tgz').");
         }
         var version = file[prefix.Length..^4];
-        var opened = await Http.Store(context).Packages.OpenAssetAsync(domain, repository, "npm", route.Scope, route.Name!, version, file, null, cancellationToken);
+        var opened = await Http.Store(context).Packages.OpenAssetThroughUpstreamsAsync(domain, repository, "npm", route.Scope, route.Name!, version, file, cancellationToken);
         if (opened.Failure is { } failure)
         {
             // Archived and Unfinished versions keep their tarballs but do not hand them out: for npm they are not there.
@@ -174,7 +177,7 @@ internal static class NpmEndpoints
     /// <summary>The abbreviated document when the client prefers it (npm's installer); <c>?write=true</c> always gets the full one.</summary>
     private static bool WantsAbbreviated(HttpRequest request)
     {
-        if (string.Equals(request.Query["write"], "true", StringComparison.OrdinalIgnoreCase)) return false;
+        if (IsWrite(request)) return false;
         if (!MediaTypeHeaderValue.TryParseList(request.Headers.Accept, out var types)) return false;
         double? corgi = null, json = null;
         foreach (var type in types)
@@ -185,6 +188,8 @@ internal static class NpmEndpoints
         }
         return corgi > 0 && corgi >= (json ?? 0);
     }
+
+    private static bool IsWrite(HttpRequest request) => string.Equals(request.Query["write"], "true", StringComparison.OrdinalIgnoreCase);
 
     private static string ETag(string stamp, string repositoryUrl, bool abbreviated)
     {

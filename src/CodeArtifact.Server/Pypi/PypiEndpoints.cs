@@ -17,7 +17,9 @@ namespace PSCodeArtifact.Server.Pypi;
 /// <item><c>GET|HEAD files/{project}/{version}/{file}</c>: the distribution, and <c>{file}.metadata</c> its PEP 658 core metadata.</item>
 /// <item><c>POST /</c> and <c>POST legacy/</c>: the legacy upload API twine and uv publish speak.</item>
 /// </list>
-/// Only Published and Unlisted versions are served; Unlisted ones are listed as yanked (PEP 592).
+/// Only Published and Unlisted versions are served; Unlisted ones are listed as yanked (PEP 592). Pages, the project list
+/// and downloads reach through the repository's upstreams and external connection (<see cref="PSCodeArtifact.Core.Services.PackageService.GetPypiProjectThroughUpstreamsAsync"/>);
+/// every file URL points at the repository that was asked.
 /// </summary>
 internal static class PypiEndpoints
 {
@@ -39,7 +41,7 @@ internal static class PypiEndpoints
     {
         if (!context.Request.Path.Value!.EndsWith('/')) return Redirect(context, "simple/");
         if (Negotiate(context) is not { } type) return NotAcceptable();
-        var projects = Http.Store(context).Packages.ListPypiProjects(domain, repository);
+        var projects = Http.Store(context).Packages.ListPypiProjectsThroughUpstreams(domain, repository);
         return projects.Failure is { } failure ? Http.FromFailure(failure) : Page(SimplePages.ProjectList(projects.Value!, type), type);
     }
 
@@ -49,12 +51,12 @@ internal static class PypiEndpoints
         var redirect = PackageFormats.Pypi.CheckName(null, project) is null && (normalized != project || !context.Request.Path.Value!.EndsWith('/'));
         if (redirect) return Redirect(context, $"simple/{Uri.EscapeDataString(normalized)}/");
         if (Negotiate(context) is not { } type) return NotAcceptable();
-        var found = await Http.Store(context).Packages.GetPypiProjectAsync(domain, repository, project, cancellationToken);
+        var found = await Http.Store(context).Packages.GetPypiProjectThroughUpstreamsAsync(domain, repository, project, cancellationToken);
         if (found.Failure is { } failure) return Http.FromFailure(failure);
         if (found.Value!.Files.Count == 0)
         {
             return Http.Error(StatusCodes.Status404NotFound, ErrorCodes.PackageNotFound,
-                $"The project '{found.Value.Name}' has no Published or Unlisted version in '{repository}', so it has no files to install.");
+                $"The project '{found.Value.Name}' has no Published or Unlisted version in '{repository}' or its upstreams, so it has no files to install.");
         }
         return Page(SimplePages.ProjectDetail(found.Value, type), type);
     }
@@ -65,8 +67,8 @@ internal static class PypiEndpoints
         var packages = Http.Store(context).Packages;
         var metadata = file.EndsWith(MetadataSuffix, StringComparison.Ordinal);
         var opened = metadata
-            ? await packages.OpenPypiCoreMetadataAsync(domain, repository, project, version, file[..^MetadataSuffix.Length], cancellationToken)
-            : await packages.OpenPypiFileAsync(domain, repository, project, version, file, cancellationToken);
+            ? await packages.OpenPypiCoreMetadataThroughUpstreamsAsync(domain, repository, project, version, file[..^MetadataSuffix.Length], cancellationToken)
+            : await packages.OpenPypiFileThroughUpstreamsAsync(domain, repository, project, version, file, cancellationToken);
         if (opened.Failure is { } failure)
         {
             // A version that stops being served between the check and the open is as gone as one that never was.

@@ -106,7 +106,7 @@ internal static class SimplePages
         {
             html.Append(CultureInfo.InvariantCulture, $"    <a href=\"{Attribute(FileUrl(project, file))}#sha256={file.Sha256}\"");
             if (file.RequiresPython is { } requiresPython) html.Append(CultureInfo.InvariantCulture, $" data-requires-python=\"{Attribute(requiresPython)}\"");
-            if (file.Yanked) html.Append(" data-yanked=\"\"");
+            if (file.Yanked) html.Append(CultureInfo.InvariantCulture, $" data-yanked=\"{Attribute(file.YankedReason ?? "")}\"");
             if (file.CoreMetadataSha256 is { } metadata)
             {
                 html.Append(CultureInfo.InvariantCulture, $" data-dist-info-metadata=\"sha256={metadata}\" data-core-metadata=\"sha256={metadata}\"");
@@ -125,9 +125,11 @@ internal static class SimplePages
         writer.WriteString("sha256", file.Sha256);
         writer.WriteEndObject();
         if (file.RequiresPython is { } requiresPython) writer.WriteString("requires-python", requiresPython);
-        writer.WriteNumber("size", file.Size);
-        writer.WriteString("upload-time", file.UploadTime.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture));
-        writer.WriteBoolean("yanked", file.Yanked);
+        // A remote's HTML page gives no size or upload time: those files go without (pip and uv do not need them).
+        if (file.Size is { } size) writer.WriteNumber("size", size);
+        if (file.UploadTime is { } uploaded) writer.WriteString("upload-time", uploaded.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture));
+        if (file.Yanked && file.YankedReason is { } reason) writer.WriteString("yanked", reason);
+        else writer.WriteBoolean("yanked", file.Yanked);
         // PEP 714 renamed dist-info-metadata to core-metadata; older clients still read the old key, so both carry the value.
         foreach (var key in (string[])["core-metadata", "dist-info-metadata"])
         {

@@ -103,6 +103,27 @@ public sealed partial class PypiFormat : IPackageFormat
         return Math.Sign(string.CompareOrdinal(left, right));
     }
 
+    /// <summary>
+    /// The PEP 440 normal form of the version a distribution file of <paramref name="project"/> (any spelling) carries in its
+    /// name (a wheel's second dash-separated field; an sdist's part after the project's name), or null when the file is not
+    /// a wheel or sdist of that project with a valid version. Reads the name only, never the file.
+    /// </summary>
+    public string? VersionOfFile(string fileName, string project)
+    {
+        if (string.IsNullOrEmpty(fileName) || CheckFileName(fileName) is not null) return null;
+        var projectKey = NormalizeName(project);
+        if (fileName.EndsWith(WheelExtension, StringComparison.Ordinal))
+        {
+            var parts = fileName[..^WheelExtension.Length].Split('-');
+            return parts.Length is 5 or 6 && NormalizeName(parts[0]) == projectKey ? NormalizeVersion(parts[1]).Value : null;
+        }
+        if (SdistStem(fileName) is not { } stem) return null;
+        return SplitNameVersion(stem)
+            .Where(split => NormalizeName(split.Name) == projectKey)
+            .Select(split => NormalizeVersion(split.Version).Value)
+            .FirstOrDefault(version => version is not null);
+    }
+
     /// <inheritdoc/>
     public Outcome<ParsedAsset> Parse(Stream content, string fileName, PackageCoordinates? known, CancellationToken cancellationToken)
     {
