@@ -486,6 +486,28 @@ public sealed class UpstreamChainTests : IDisposable
     }
 
     [Fact]
+    public async Task Publish_WhenTheCheckNeedsARemoteThatIsDown_IsUpstreamUnavailable_AndStoresNothing()
+    {
+        Repo("store");
+        Repo("app", "store");
+        var down = new Uri($"http://127.0.0.1:{FakeRegistry.FreePort()}/npm/");
+        Assert.True(Store.ExternalConnections.New(Domain, "public:npm", "npm", down).Succeeded);
+        Assert.True(Store.ExternalConnections.Connect(Domain, "store", "public:npm").Succeeded);
+        var blobs = Store.Blobs.ListAddresses(Domain).Count();
+
+        var refused = await PublishTarball("app", "pkg", "1.0.0");
+
+        Assert.Equal(ErrorCodes.UpstreamUnavailable, refused.Failure?.Code);
+        Assert.Contains("public:npm", refused.Failure!.Message, StringComparison.Ordinal);
+        Assert.Equal(ErrorCodes.PackageNotFound, Packages.GetPackage(Domain, "app", "npm", null, "pkg").Failure?.Code);
+        Assert.Equal(blobs, Store.Blobs.ListAddresses(Domain).Count());
+
+        // A package of app's own, with upstream=BLOCK, needs no remote.
+        Assert.True(Packages.SetOriginConfiguration(Domain, "app", "npm", null, "pkg", PackageOriginConfiguration.Allow, PackageOriginConfiguration.Block).Succeeded);
+        Assert.True((await PublishTarball("app", "pkg", "1.0.0")).Succeeded);
+    }
+
+    [Fact]
     public async Task Publish_ToTheUpstreamItself_IsNotAffectedByItsDownstreams()
     {
         Repo("team");
