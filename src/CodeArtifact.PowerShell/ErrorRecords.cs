@@ -40,6 +40,7 @@ internal static class ErrorRecords
         FailureKind.Conflict => ErrorCategory.ResourceUnavailable,
         FailureKind.LimitExceeded => ErrorCategory.LimitsExceeded,
         FailureKind.AccessDenied => ErrorCategory.PermissionDenied,
+        FailureKind.Unavailable => ErrorCategory.ConnectionError,
         _ => ErrorCategory.NotSpecified,
     };
 }

@@ -30,6 +30,10 @@ public sealed partial class ExternalConnectionService
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:-]{1,99}$", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
 
+    /// <summary>
+    /// Creates a connection (a remote registry of one format). The password, if any, is sealed with the domain key; a user
+    /// name defaults to <c>aws</c> when only a password is given. npm, PyPI and Maven URLs get a trailing slash.
+    /// </summary>
     public Outcome<ExternalConnectionInfo> New(string domain, string name, string format, Uri uri, string? userName = null, string? password = null,
         TimeSpan? metadataTtl = null)
     {
@@ -42,11 +46,14 @@ public sealed partial class ExternalConnectionService
         {
             return Invalid($"'{format}' cannot be proxied: an external connection is for one of {string.Join(", ", s_formats)}.", format);
         }
-        if (!uri.IsAbsoluteUri || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || !string.IsNullOrEmpty(uri.UserInfo)
+        if (uri is null || !uri.IsAbsoluteUri || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || !string.IsNullOrEmpty(uri.UserInfo)
             || !string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
         {
-            return Invalid($"'{uri}' is not a usable registry URL: give an absolute http or https URL without user info, query or fragment (credentials go in -Credential).", uri.ToString());
+            var shown = Redacted(uri);
+            return Invalid($"'{shown}' is not a usable registry URL: give an absolute http or https URL without user info, query or fragment (credentials go in -Credential).", shown);
         }
+        // npm, PyPI and Maven URLs are roots that names are appended to; NuGet's is the service index document itself.
+        if (formatKey != "nuget" && !uri.AbsolutePath.EndsWith('/')) uri = new Uri(uri.AbsoluteUri + "/");
         var ttl = metadataTtl ?? DefaultMetadataTtl;
         if (ttl < TimeSpan.Zero || ttl > TimeSpan.FromDays(7))
         {
@@ -74,6 +81,7 @@ public sealed partial class ExternalConnectionService
         return Query(connection, null, domain, id).Single();
     }
 
+    /// <summary>One connection of a domain, by name (without regard to case).</summary>
     public Outcome<ExternalConnectionInfo> Get(string domain, string name)
     {
         using var connection = _store.Catalog.Open();
@@ -81,6 +89,7 @@ public sealed partial class ExternalConnectionService
         return Id(connection, null, domainId, name) is { } id ? Query(connection, null, domain, id).Single() : NotFound(domain, name);
     }
 
+    /// <summary>The connections of a domain, ordered by name.</summary>
     public Outcome<IReadOnlyList<ExternalConnectionInfo>> List(string domain)
     {
         using var connection = _store.Catalog.Open();
@@ -93,6 +102,25 @@ public sealed partial class ExternalConnectionService
     {
         using var connection = _store.Catalog.Open();
         using var transaction = connection.BeginTransaction(deferred: false);
+        var check = CheckRemove(connection, transaction, domain, name);
+        if (check.Failure is { } refused) return refused;
+        var (info, id) = check.Value;
+        Sql.Execute(connection, "DELETE FROM external_connections WHERE id = $id;", transaction, ("$id", id));
+        transaction.Commit();
+        return info;
+    }
+
+    /// <summary>Checks whether <see cref="Remove"/> would succeed, without changing anything (for -WhatIf and confirmation).</summary>
+    public Outcome<ExternalConnectionInfo> CheckRemove(string domain, string name)
+    {
+        using var connection = _store.Catalog.Open();
+        var check = CheckRemove(connection, null, domain, name);
+        return check.Failure is { } refused ? refused : check.Value.Info;
+    }
+
+    private static Outcome<(ExternalConnectionInfo Info, long Id)> CheckRemove(SqliteConnection connection, SqliteTransaction? transaction, string domain,
+        string name)
+    {
         if (DomainService.Id(connection, domain, transaction) is not { } domainId) return DomainService.NotFound(domain);
         if (Id(connection, transaction, domainId, name) is not { } id) return NotFound(domain, name);
         var info = Query(connection, transaction, domain, id).Single();
@@ -102,9 +130,7 @@ public sealed partial class ExternalConnectionService
                 $"The external connection '{info.Name}' is connected to {string.Join(", ", info.Repositories.Select(r => $"'{r}'"))}; disconnect it first (Disconnect-CaExternalConnection).",
                 name);
         }
-        Sql.Execute(connection, "DELETE FROM external_connections WHERE id = $id;", transaction, ("$id", id));
-        transaction.Commit();
-        return info;
+        return (info, id);
     }
 
     /// <summary>Attaches a connection to a repository (AssociateExternalConnection); a repository holds at most one.</summary>
@@ -206,11 +232,18 @@ public sealed partial class ExternalConnectionService
 
     internal static string Key(string name) => name.ToLowerInvariant();
 
+    // A refused URL is echoed without the user info it may carry: a password must not reach error messages and logs.
+    private static string? Redacted(Uri? uri) =>
+        uri is { IsAbsoluteUri: true, UserInfo.Length: > 0 } ? new UriBuilder(uri) { UserName = "***", Password = "" }.Uri.ToString() : uri?.ToString();
+
     private static long? Id(SqliteConnection connection, SqliteTransaction? transaction, long domainId, string name) =>
         Sql.Scalar<long?>(connection, "SELECT id FROM external_connections WHERE domain_id = $d AND name_key = $key;", transaction,
             ("$d", domainId), ("$key", Key(name)));
 
-    internal static Failure NotFound(string domain, string name) =>
+    internal static Failure NotFound(string domain, string name) => NotFoundFailure(domain, name);
+
+    /// <summary>The failure for a connection the domain does not have (for callers that filter a listing themselves).</summary>
+    public static Failure NotFoundFailure(string domain, string name) =>
         new(ErrorCodes.ExternalConnectionNotFound, FailureKind.NotFound, $"The external connection '{name}' does not exist in the domain '{domain}'.", name);
 
     private static Failure Invalid(string message, string? target) => new(ErrorCodes.InvalidExternalConnection, FailureKind.Invalid, message, target);

@@ -251,12 +251,7 @@ public sealed partial class PackageService
     {
         var versionKey = chain.Format.NormalizeVersion(version).Value ?? version;
         // Already stored by an earlier request (the holder is also searched before its connection, so this is a race only).
-        using (var connection = _store.Catalog.Open())
-        {
-            var holder = FindPackage(connection, null, source.HolderRepositoryId, chain.Format.Name, chain.NamespaceKey, chain.NameKey);
-            if (holder is not null && FindVersion(connection, null, holder.Id, versionKey) is { } stored
-                && AssetRows(connection, chain.DomainId, stored.Id).Any(a => a.Name == asset)) return true;
-        }
+        if (HolderHasAsset(chain, source, versionKey, asset)) return true;
         var key = string.Join('\n', source.ConnectionId, source.HolderRepositoryId, chain.Format.Name, chain.NamespaceKey, chain.NameKey, versionKey, asset);
         var mine = new TaskCompletionSource<Outcome<bool>>(TaskCreationOptions.RunContinuationsAsynchronously);
         var shared = _ingests.GetOrAdd(key, mine.Task);
@@ -264,7 +259,8 @@ public sealed partial class PackageService
         {
             try
             {
-                mine.SetResult(await FetchAndStoreAsync(chain, source, version, asset));
+                // A fetch that finished between the check above and GetOrAdd has stored the asset: no second remote request.
+                mine.SetResult(HolderHasAsset(chain, source, versionKey, asset) ? true : await FetchAndStoreAsync(chain, source, version, asset));
             }
             catch (Exception e)
             {
@@ -276,6 +272,14 @@ public sealed partial class PackageService
             }
         }
         return await shared.WaitAsync(cancellationToken);
+    }
+
+    private bool HolderHasAsset(UpstreamChain chain, ExternalSource source, string versionKey, string asset)
+    {
+        using var connection = _store.Catalog.Open();
+        var holder = FindPackage(connection, null, source.HolderRepositoryId, chain.Format.Name, chain.NamespaceKey, chain.NameKey);
+        return holder is not null && FindVersion(connection, null, holder.Id, versionKey) is { } stored
+            && AssetRows(connection, chain.DomainId, stored.Id).Any(a => a.Name == asset);
     }
 
     private async Task<Outcome<bool>> FetchAndStoreAsync(UpstreamChain chain, ExternalSource source, string version, string asset)

@@ -17,14 +17,20 @@ public sealed class DisconnectCaExternalConnectionCommand : CaCmdlet
     [ArgumentCompleter(typeof(RepositoryNameCompleter))]
     public string Repository { get; set; } = "";
 
-    [Parameter(Mandatory = true, Position = 2)]
+    /// <summary>The connection; binds the Name of connections piped from Get-CaExternalConnection.</summary>
+    [Parameter(Mandatory = true, Position = 2, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(ExternalConnectionNameCompleter))]
     [Alias("ExternalConnection")]
     public string Name { get; set; } = "";
 
     protected override void ProcessRecord()
     {
-        if (!ShouldProcess($"repository '{Repository}' in domain '{Domain}'", $"Disconnect external connection '{Name}'")) return;
+        // A missing domain, repository or connection is reported before any confirmation.
+        var repository = Store.Repositories.Get(Domain, Repository);
+        if (!WriteOutcome(repository, writeValue: false)) return;
+        var connection = Store.ExternalConnections.Get(Domain, Name);
+        if (!WriteOutcome(connection, writeValue: false)) return;
+        if (!ShouldProcess($"repository '{repository.Value!.Name}' in domain '{Domain}'", $"Disconnect external connection '{connection.Value!.Name}'")) return;
         WriteOutcome(Store.ExternalConnections.Disconnect(Domain, Repository, Name));
     }
 }

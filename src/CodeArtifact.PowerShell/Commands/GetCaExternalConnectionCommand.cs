@@ -1,14 +1,15 @@
 using System.Management.Automation;
 using PSCodeArtifact.Core;
+using PSCodeArtifact.Core.Services;
 
 namespace PSCodeArtifact.PowerShell.Commands;
 
-/// <summary>Gets the external connections of a domain, or one by name (wildcards allowed).</summary>
+/// <summary>Gets the external connections of a domain, all of them or by name or wildcard pattern.</summary>
 [Cmdlet(VerbsCommon.Get, "CaExternalConnection")]
 [OutputType(typeof(ExternalConnectionInfo))]
 public sealed class GetCaExternalConnectionCommand : CaCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(DomainNameCompleter))]
     [Alias("DomainName")]
     public string Domain { get; set; } = "";
@@ -16,21 +17,31 @@ public sealed class GetCaExternalConnectionCommand : CaCmdlet
     [Parameter(Position = 1)]
     [ArgumentCompleter(typeof(ExternalConnectionNameCompleter))]
     [SupportsWildcards]
-    public string? Name { get; set; }
+    [ValidateNotNullOrEmpty]
+    public string[]? Name { get; set; }
 
     protected override void ProcessRecord()
     {
-        if (Name is not null && !WildcardPattern.ContainsWildcardCharacters(Name))
+        var listed = Store.ExternalConnections.List(Domain);
+        if (!WriteOutcome(listed, writeValue: false)) return;
+        var connections = listed.Value!;
+        if (Name is null)
         {
-            WriteOutcome(Store.ExternalConnections.Get(Domain, Name));
+            WriteObject(connections, enumerateCollection: true);
             return;
         }
-        var all = Store.ExternalConnections.List(Domain);
-        if (!WriteOutcome(all, writeValue: false)) return;
-        var pattern = Name is null ? null : new WildcardPattern(Name, WildcardOptions.IgnoreCase);
-        foreach (var connection in all.Value!)
+        // Overlapping names and patterns output each connection once.
+        var written = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var name in Name)
         {
-            if (pattern is null || pattern.IsMatch(connection.Name)) WriteObject(connection);
+            var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
+            var matches = connections.Where(c => pattern.IsMatch(c.Name)).ToList();
+            if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
+            {
+                WriteError(ErrorRecords.From(ExternalConnectionService.NotFoundFailure(Domain, name)));
+                continue;
+            }
+            WriteObject(matches.Where(c => written.Add(c.Name)), enumerateCollection: true);
         }
     }
 }

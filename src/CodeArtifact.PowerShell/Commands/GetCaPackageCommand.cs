@@ -32,6 +32,10 @@ public sealed class GetCaPackageCommand : CaCmdlet
     [SupportsWildcards]
     public string[]? Package { get; set; }
 
+    /// <summary>Also lists the packages of the repository's upstream repositories (search order; the first holding a package wins).</summary>
+    [Parameter]
+    public SwitchParameter IncludeUpstream { get; set; }
+
     // A plain name also finds the package its format would normalise it to (tiny_demo finds Tiny-Demo, demo.core Demo.Core).
     private static bool SameName(PackageInfo package, string name)
     {
@@ -42,7 +46,9 @@ public sealed class GetCaPackageCommand : CaCmdlet
 
     protected override void ProcessRecord()
     {
-        var listed = Store.Packages.ListPackages(Domain, Repository, Format);
+        var listed = IncludeUpstream
+            ? Store.Packages.ListPackagesIncludingUpstreams(Domain, Repository, Format)
+            : Store.Packages.ListPackages(Domain, Repository, Format);
         if (!WriteOutcome(listed, writeValue: false)) return;
         IEnumerable<PackageInfo> packages = listed.Value!;
         if (Namespace is not null)
@@ -64,7 +70,7 @@ public sealed class GetCaPackageCommand : CaCmdlet
             if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name))
             {
                 WriteError(ErrorRecords.From(new Failure(ErrorCodes.PackageNotFound, FailureKind.NotFound,
-                    $"No package named '{name}'{(Format is null ? "" : $" of format {Format.ToLowerInvariant()}")} exists in the repository '{Repository}' of the domain '{Domain}'.", name)));
+                    $"No package named '{name}'{(Format is null ? "" : $" of format {Format.ToLowerInvariant()}")} exists in the repository '{Repository}' of the domain '{Domain}'{(IncludeUpstream ? " or in its upstream repositories" : "")}.", name)));
                 continue;
             }
             WriteObject(matches.Where(written.Add), enumerateCollection: true);

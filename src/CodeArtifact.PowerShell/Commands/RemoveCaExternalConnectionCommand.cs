@@ -18,7 +18,10 @@ public sealed class RemoveCaExternalConnectionCommand : CaCmdlet
 
     protected override void ProcessRecord()
     {
-        if (!ShouldProcess($"external connection '{Name}' in domain '{Domain}'", "Remove external connection")) return;
+        // Not found and still connected are reported before any confirmation.
+        var check = Store.ExternalConnections.CheckRemove(Domain, Name);
+        if (!WriteOutcome(check, writeValue: false)) return;
+        if (!ShouldProcess($"external connection '{check.Value!.Name}' in domain '{Domain}'", "Remove external connection")) return;
         WriteOutcome(Store.ExternalConnections.Remove(Domain, Name), writeValue: false);
     }
 }

@@ -69,6 +69,13 @@ public sealed class RemoteRegistry
         {
             try
             {
+                // A fetch that finished between our cache check and GetOrAdd has stored its answer already: use it.
+                _entries.TryGetValue(key, out cached);
+                if (cached is not null && Usable(cached, source, DateTimeOffset.UtcNow) is not null)
+                {
+                    mine.SetResult(cached);
+                    return Result(cached, source, stale: cached.Error is not null);
+                }
                 var fetched = await FetchAsync(source, url, accept, cached);
                 // Stale-if-error: a failed refresh keeps the last good answer (a document or a 404) and notes the failure.
                 if (fetched.Error is null || cached is null || cached.FetchedAt == default) _entries[key] = fetched;
