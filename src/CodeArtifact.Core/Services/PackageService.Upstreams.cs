@@ -133,6 +133,7 @@ public sealed partial class PackageService
         var versionKey = chain.Format.NormalizeVersion(version).Value ?? version;
 
         Failure? firstMiss = null;
+        Failure? remoteDown = null;
         for (var i = 0; i < chain.Members.Count; i++)
         {
             var member = chain.Members[i];
@@ -141,8 +142,11 @@ public sealed partial class PackageService
                 var ingested = await IngestAsync(chain, source, version, asset, cancellationToken);
                 if (ingested.Failure is { } remoteFailure)
                 {
-                    if (remoteFailure.Kind == FailureKind.NotFound) { firstMiss ??= remoteFailure; continue; }
-                    return remoteFailure;
+                    // A remote that is down does not hide what later members of the chain hold; its failure is the answer
+                    // only when nobody else has the version (then a 502 that says why, never a 404).
+                    if (remoteFailure.Kind == FailureKind.NotFound) firstMiss ??= remoteFailure;
+                    else remoteDown ??= remoteFailure;
+                    continue;
                 }
                 if (!ingested.Value) continue;
                 return await OpenRetainedAsync(chain, source.HolderRepositoryId, versionKey, asset, cancellationToken);
@@ -165,7 +169,7 @@ public sealed partial class PackageService
             }
             return await OpenRetainedAsync(chain, member.RepositoryId, versionKey, asset, cancellationToken);
         }
-        return firstMiss ?? new Failure(ErrorCodes.PackageVersionNotFound, FailureKind.NotFound,
+        return remoteDown ?? firstMiss ?? new Failure(ErrorCodes.PackageVersionNotFound, FailureKind.NotFound,
             $"Version {version} of '{DisplayName(chain.Format.Name, chain.Namespace, chain.Name)}' is not in '{repository}' or its upstreams.", version);
     }
 

@@ -30,11 +30,12 @@ public static class BlobCatalog
         command.ExecuteNonQuery();
     }
 
-    /// <summary>Drops one reference; returns true when it was the last, so the caller frees the blob with <see cref="DeleteUnreferenced"/>.</summary>
     /// <summary>One more reference to a blob the catalog already holds (a retained or copied row).</summary>
     public static void AddReference(SqliteConnection connection, SqliteTransaction transaction, long domainId, string sha256) =>
         Services.Sql.Execute(connection, "UPDATE blobs SET ref_count = ref_count + 1 WHERE domain_id = $d AND sha256 = $sha;", transaction,
             ("$d", domainId), ("$sha", sha256));
+
+    /// <summary>Drops one reference; returns true when it was the last, so the caller frees the blob with <see cref="DeleteUnreferenced"/>.</summary>
 
     public static bool ReleaseReference(SqliteConnection connection, SqliteTransaction transaction, long domainId, string sha256)
     {

@@ -206,7 +206,7 @@ public sealed class Catalog
         """,
         """
         CREATE TABLE external_connections (
-            id                   INTEGER PRIMARY KEY,
+            id                   INTEGER PRIMARY KEY AUTOINCREMENT,
             domain_id            INTEGER NOT NULL REFERENCES domains(id),
             name                 TEXT    NOT NULL,
             name_key             TEXT    NOT NULL,
