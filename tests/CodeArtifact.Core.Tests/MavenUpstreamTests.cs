@@ -1,7 +1,4 @@
-using System.Collections.Concurrent;
 using System.IO.Compression;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using PSCodeArtifact.Core;
@@ -14,33 +11,16 @@ namespace CodeArtifact.Core.Tests;
 /// artifact metadata, downloads that retain and ingest, and the dependency-confusion check on a deploy. The remote is a small
 /// HTTP server serving fixed files in the repository layout.
 /// </summary>
-public sealed class MavenUpstreamTests : IDisposable
+public sealed class MavenUpstreamTests : UpstreamFixture
 {
     private const string Domain = "corp";
     private const string Group = "org.example";
     private const string Remote = "remote-lib";
-    private readonly TempStore _temp = new();
-    private readonly FakeRemote _remote = new();
 
     public MavenUpstreamTests()
+        : base(Domain, "/maven/registry/", "store", "team", "app")
     {
-        Assert.True(Store.Domains.Create(Domain).Succeeded);
-        Assert.True(Store.Repositories.Create(Domain, "store").Succeeded);
-        Assert.True(Store.Repositories.Create(Domain, "team", upstreams: ["store"]).Succeeded);
-        Assert.True(Store.Repositories.Create(Domain, "app", upstreams: ["team"]).Succeeded);
-        var connection = Store.ExternalConnections.New(Domain, "public:maven", "maven", _remote.Root);
-        Assert.True(connection.Succeeded, connection.Failure?.Message);
-        Assert.True(Store.ExternalConnections.Connect(Domain, "store", "public:maven").Succeeded);
-    }
-
-    private CaStore Store => _temp.Store;
-
-    private PackageService Packages => Store.Packages;
-
-    public void Dispose()
-    {
-        _remote.Dispose();
-        _temp.Dispose();
+        Connect("store", "public:maven", "maven", Registry.BaseUri);
     }
 
     // ------------------------------------------------------------------ fixtures
@@ -76,12 +56,12 @@ public sealed class MavenUpstreamTests : IDisposable
     {
         var (pom, jar) = (Pom(artifact, version), Jar(jarContent));
         var folder = $"{ArtifactPath(artifact)}/{version}/{artifact}-{version}";
-        _remote.Serve($"{folder}.pom", pom);
-        _remote.Serve($"{folder}.jar", jar);
+        Registry.Serve($"{folder}.pom", pom);
+        Registry.Serve($"{folder}.jar", jar);
         if (withChecksums)
         {
-            _remote.Serve($"{folder}.pom.sha1", $"{Sha1(pom)}  {artifact}-{version}.pom\n");
-            _remote.Serve($"{folder}.jar.sha1", Sha1(jar).ToUpperInvariant());
+            Registry.Serve($"{folder}.pom.sha1", $"{Sha1(pom)}  {artifact}-{version}.pom\n");
+            Registry.Serve($"{folder}.jar.sha1", Sha1(jar).ToUpperInvariant());
         }
         return (pom, jar);
     }
@@ -122,7 +102,7 @@ public sealed class MavenUpstreamTests : IDisposable
     [Fact]
     public async Task RemoteVersions_AreTheReleasesTheRemoteMetadataLists_NeverSnapshots()
     {
-        _remote.Serve($"{ArtifactPath(Remote)}/maven-metadata.xml",
+        Registry.Serve($"{ArtifactPath(Remote)}/maven-metadata.xml",
             RemoteMetadata(Remote, "20240102030405", "1.0", "1.1-SNAPSHOT", "1.1-20240101.120000-1", "2.0"));
 
         var versions = await Packages.RemoteVersionsAsync(Chain(Remote), Chain(Remote).Members[^1].External!, CancellationToken.None);
@@ -147,7 +127,7 @@ public sealed class MavenUpstreamTests : IDisposable
     [InlineData("<!DOCTYPE metadata [<!ENTITY x \"1.0\">]><metadata><versioning><versions><version>&x;</version></versions></versioning></metadata>")]
     public async Task RemoteVersions_Garbage_IsUpstreamInvalid(string document)
     {
-        _remote.Serve($"{ArtifactPath(Remote)}/maven-metadata.xml", document);
+        Registry.Serve($"{ArtifactPath(Remote)}/maven-metadata.xml", document);
 
         var versions = await Packages.RemoteVersionsAsync(Chain(Remote), Chain(Remote).Members[^1].External!, CancellationToken.None);
 
@@ -159,7 +139,7 @@ public sealed class MavenUpstreamTests : IDisposable
     public async Task RemoteVersions_GroupLevelMetadataAtAnArtifactPath_ListsNothing()
     {
         // org/example/remote-lib/maven-metadata.xml is also where the group org.example.remote-lib keeps its plugin prefixes.
-        _remote.Serve($"{ArtifactPath(Remote)}/maven-metadata.xml",
+        Registry.Serve($"{ArtifactPath(Remote)}/maven-metadata.xml",
             "<metadata><groupId>org.example.remote-lib</groupId><plugins><plugin><name>x</name><prefix>x</prefix><artifactId>x-maven-plugin</artifactId></plugin></plugins></metadata>");
 
         var versions = await Packages.RemoteVersionsAsync(Chain(Remote), Chain(Remote).Members[^1].External!, CancellationToken.None);
@@ -173,7 +153,7 @@ public sealed class MavenUpstreamTests : IDisposable
     [Fact]
     public async Task VersionMetadata_OfASnapshotOnlyTheRemoteHas_IsNotFoundWithoutAskingTheRemote()
     {
-        _remote.Serve($"{ArtifactPath(Remote)}/1.0-SNAPSHOT/maven-metadata.xml",
+        Registry.Serve($"{ArtifactPath(Remote)}/1.0-SNAPSHOT/maven-metadata.xml",
             $"<metadata><groupId>{Group}</groupId><artifactId>{Remote}</artifactId><version>1.0-SNAPSHOT</version></metadata>");
 
         var snapshot = Packages.GetMavenSnapshotThroughUpstreams(Domain, "app", Group, Remote, "1.0-SNAPSHOT");
@@ -182,13 +162,13 @@ public sealed class MavenUpstreamTests : IDisposable
 
         Assert.Equal(ErrorCodes.PackageNotFound, snapshot.Failure?.Code);
         Assert.Equal(FailureKind.NotFound, asArtifact.Failure?.Kind);
-        Assert.Equal(0, _remote.Requests);
+        Assert.Empty(Registry.Requests);
     }
 
     [Fact]
     public async Task ArtifactMetadata_AtAReleaseDirectoryOfTheRemote_ListsNothing()
     {
-        _remote.Serve($"{ArtifactPath(Remote)}/1.0/maven-metadata.xml",
+        Registry.Serve($"{ArtifactPath(Remote)}/1.0/maven-metadata.xml",
             $"<metadata><groupId>{Group}</groupId><artifactId>{Remote}</artifactId><version>1.0</version></metadata>");
 
         var asArtifact = await Packages.GetMavenArtifactVersionsThroughUpstreamsAsync(Domain, "app", $"{Group}.{Remote}", "1.0", CancellationToken.None);
@@ -236,7 +216,7 @@ public sealed class MavenUpstreamTests : IDisposable
     {
         ServeRemoteRelease(Remote, "1.0");
         Assert.True((await Open(Remote, "1.0", $"{Remote}-1.0.jar")).Succeeded);
-        var before = _remote.Requests;
+        var before = Registry.Requests.Count;
 
         var again = await Open(Remote, "1.0", $"{Remote}-1.0.jar");
         var checksum = await Packages.GetMavenFileThroughUpstreamsAsync(Domain, "app", Group, Remote, "1.0", $"{Remote}-1.0.jar", CancellationToken.None);
@@ -244,7 +224,7 @@ public sealed class MavenUpstreamTests : IDisposable
         Assert.True(again.Succeeded, again.Failure?.Message);
         await again.Value.Content.DisposeAsync();
         Assert.True(checksum.Succeeded, checksum.Failure?.Message);
-        Assert.Equal(before, _remote.Requests);
+        Assert.Equal(before, Registry.Requests.Count);
     }
 
     [Fact]
@@ -264,7 +244,7 @@ public sealed class MavenUpstreamTests : IDisposable
     public async Task Download_Sha1Mismatch_IsUpstreamInvalidAndStoresNothing()
     {
         ServeRemoteRelease(Remote, "1.0");
-        _remote.Serve($"{ArtifactPath(Remote)}/1.0/{Remote}-1.0.jar.sha1", new string('0', 40));
+        Registry.Serve($"{ArtifactPath(Remote)}/1.0/{Remote}-1.0.jar.sha1", new string('0', 40));
 
         var opened = await Open(Remote, "1.0", $"{Remote}-1.0.jar");
 
@@ -277,7 +257,7 @@ public sealed class MavenUpstreamTests : IDisposable
     public async Task Download_Sha1ThatIsNotADigest_IsUpstreamInvalid()
     {
         ServeRemoteRelease(Remote, "1.0");
-        _remote.Serve($"{ArtifactPath(Remote)}/1.0/{Remote}-1.0.jar.sha1", "<html>sorry</html>");
+        Registry.Serve($"{ArtifactPath(Remote)}/1.0/{Remote}-1.0.jar.sha1", "<html>sorry</html>");
 
         var opened = await Open(Remote, "1.0", $"{Remote}-1.0.jar");
 
@@ -289,7 +269,7 @@ public sealed class MavenUpstreamTests : IDisposable
     public async Task Download_ListedVersionWithoutSha1_IsTakenUnverified()
     {
         var (_, jar) = ServeRemoteRelease(Remote, "1.0", withChecksums: false);
-        _remote.Serve($"{ArtifactPath(Remote)}/maven-metadata.xml", RemoteMetadata(Remote, "20240102030405", "1.0"));
+        Registry.Serve($"{ArtifactPath(Remote)}/maven-metadata.xml", RemoteMetadata(Remote, "20240102030405", "1.0"));
 
         var opened = await Open(Remote, "1.0", $"{Remote}-1.0.jar");
 
@@ -301,7 +281,7 @@ public sealed class MavenUpstreamTests : IDisposable
     public async Task Download_VersionTheMetadataDoesNotListYet_IsTakenWhenTheRemoteHasItsSha1()
     {
         var (_, jar) = ServeRemoteRelease(Remote, "2.0");
-        _remote.Serve($"{ArtifactPath(Remote)}/maven-metadata.xml", RemoteMetadata(Remote, "20240102030405", "1.0"));
+        Registry.Serve($"{ArtifactPath(Remote)}/maven-metadata.xml", RemoteMetadata(Remote, "20240102030405", "1.0"));
 
         var opened = await Open(Remote, "2.0", $"{Remote}-2.0.jar");
 
@@ -313,12 +293,12 @@ public sealed class MavenUpstreamTests : IDisposable
     public async Task Download_UnlistedVersionWithoutSha1_IsNotFoundAndTheFileIsNeverRequested()
     {
         ServeRemoteRelease(Remote, "2.0", withChecksums: false);
-        _remote.Serve($"{ArtifactPath(Remote)}/maven-metadata.xml", RemoteMetadata(Remote, "20240102030405", "1.0"));
+        Registry.Serve($"{ArtifactPath(Remote)}/maven-metadata.xml", RemoteMetadata(Remote, "20240102030405", "1.0"));
 
         var opened = await Open(Remote, "2.0", $"{Remote}-2.0.jar");
 
         Assert.Equal(FailureKind.NotFound, opened.Failure?.Kind);
-        Assert.Equal(0, _remote.RequestsFor($"{ArtifactPath(Remote)}/2.0/{Remote}-2.0.jar"));
+        Assert.Equal(0, Registry.Count($"{ArtifactPath(Remote)}/2.0/{Remote}-2.0.jar"));
     }
 
     [Fact]
@@ -326,24 +306,24 @@ public sealed class MavenUpstreamTests : IDisposable
     {
         var folder = $"{ArtifactPath(Remote)}/1.0-SNAPSHOT";
         var jar = Jar("snapshot");
-        _remote.Serve($"{folder}/{Remote}-1.0-20240101.120000-1.jar", jar);
-        _remote.Serve($"{folder}/{Remote}-1.0-20240101.120000-1.jar.sha1", Sha1(jar));
-        _remote.Serve($"{folder}/{Remote}-1.0-SNAPSHOT.jar", jar);
-        _remote.Serve($"{folder}/{Remote}-1.0-SNAPSHOT.jar.sha1", Sha1(jar));
+        Registry.Serve($"{folder}/{Remote}-1.0-20240101.120000-1.jar", jar);
+        Registry.Serve($"{folder}/{Remote}-1.0-20240101.120000-1.jar.sha1", Sha1(jar));
+        Registry.Serve($"{folder}/{Remote}-1.0-SNAPSHOT.jar", jar);
+        Registry.Serve($"{folder}/{Remote}-1.0-SNAPSHOT.jar.sha1", Sha1(jar));
 
         var timestamped = await Open(Remote, "1.0-SNAPSHOT", $"{Remote}-1.0-20240101.120000-1.jar");
         var plain = await Open(Remote, "1.0-SNAPSHOT", $"{Remote}-1.0-SNAPSHOT.jar");
 
         Assert.Equal(FailureKind.NotFound, timestamped.Failure?.Kind);
         Assert.Equal(FailureKind.NotFound, plain.Failure?.Kind);
-        Assert.Equal(0, _remote.Requests);
+        Assert.Empty(Registry.Requests);
         Assert.Empty(Versions("store", Remote));
     }
 
     [Fact]
     public async Task Download_RemoteDownWithNothingRetained_IsUpstreamUnavailable()
     {
-        _remote.Dispose();
+        Registry.Stop();
 
         var opened = await Open(Remote, "1.0", $"{Remote}-1.0.jar");
 
@@ -397,7 +377,7 @@ public sealed class MavenUpstreamTests : IDisposable
     [Fact]
     public async Task MergedMetadata_UnionsTheChainAndTheRemote_WithLatestReleaseAndLastUpdatedRecomputed()
     {
-        _remote.Serve($"{ArtifactPath(Remote)}/maven-metadata.xml", RemoteMetadata(Remote, "20300102030405", "1.0", "2.0"));
+        Registry.Serve($"{ArtifactPath(Remote)}/maven-metadata.xml", RemoteMetadata(Remote, "20300102030405", "1.0", "2.0"));
         // team takes the package as its own for a version the remote does not have (ALLOW/ALLOW: only reachable versions are refused).
         Assert.True(Packages.SetOriginConfiguration(Domain, "team", "maven", Group, Remote, "ALLOW", "ALLOW").Succeeded);
         await Deploy("team", Remote, "1.5");
@@ -415,13 +395,13 @@ public sealed class MavenUpstreamTests : IDisposable
     [Fact]
     public async Task MergedMetadata_FirstHolderDecides_AnUnfinishedCopyHidesTheRemoteVersion()
     {
-        _remote.Serve($"{ArtifactPath(Remote)}/maven-metadata.xml", RemoteMetadata(Remote, "20240102030405", "1.0", "2.0"));
+        Registry.Serve($"{ArtifactPath(Remote)}/maven-metadata.xml", RemoteMetadata(Remote, "20240102030405", "1.0", "2.0"));
         Assert.True(Packages.SetOriginConfiguration(Domain, "team", "maven", Group, Remote, "ALLOW", "ALLOW").Succeeded);
         // A deploy of 3.0 in progress in team (Unfinished), then the remote publishes 3.0 too.
         var put = await Packages.PublishMavenFileAsync(Domain, "team", Group, Remote, "3.0", $"{Remote}-3.0.pom", new MemoryStream(Pom(Remote, "3.0")),
             CancellationToken.None);
         Assert.True(put.Succeeded, put.Failure?.Message);
-        _remote.Serve($"{ArtifactPath(Remote)}/maven-metadata.xml", RemoteMetadata(Remote, "20240102030405", "1.0", "2.0", "3.0"));
+        Registry.Serve($"{ArtifactPath(Remote)}/maven-metadata.xml", RemoteMetadata(Remote, "20240102030405", "1.0", "2.0", "3.0"));
         Store.Remote.Clear();
 
         var merged = await Packages.GetMavenArtifactVersionsThroughUpstreamsAsync(Domain, "app", Group, Remote, CancellationToken.None);
@@ -432,7 +412,7 @@ public sealed class MavenUpstreamTests : IDisposable
     [Fact]
     public async Task MergedMetadata_UpstreamBlock_HidesEverythingBehindTheRepository()
     {
-        _remote.Serve($"{ArtifactPath(Remote)}/maven-metadata.xml", RemoteMetadata(Remote, "20240102030405", "1.0"));
+        Registry.Serve($"{ArtifactPath(Remote)}/maven-metadata.xml", RemoteMetadata(Remote, "20240102030405", "1.0"));
         Assert.True((await Packages.GetMavenArtifactVersionsThroughUpstreamsAsync(Domain, "app", Group, Remote, CancellationToken.None)).Succeeded);
 
         Assert.True(Packages.SetOriginConfiguration(Domain, "app", "maven", Group, Remote, "ALLOW", "BLOCK").Succeeded);
@@ -447,7 +427,7 @@ public sealed class MavenUpstreamTests : IDisposable
     public async Task MergedMetadata_RemoteDown_ServesWhatTheRepositoriesHold_AndFailsOnlyWhenNothingIsListed()
     {
         await Deploy("team", "team-util", "1.0");
-        _remote.Dispose();
+        Registry.Stop();
 
         var partial = await Packages.GetMavenArtifactVersionsThroughUpstreamsAsync(Domain, "app", Group, "team-util", CancellationToken.None);
         var nothing = await Packages.GetMavenArtifactVersionsThroughUpstreamsAsync(Domain, "app", Group, Remote, CancellationToken.None);
@@ -468,14 +448,14 @@ public sealed class MavenUpstreamTests : IDisposable
     [Fact]
     public async Task MergedMetadata_ConcurrentFirstRequests_AskTheRemoteOnce()
     {
-        _remote.Serve($"{ArtifactPath(Remote)}/maven-metadata.xml", RemoteMetadata(Remote, "20240102030405", "1.0"));
-        _remote.Delay = TimeSpan.FromMilliseconds(300);
+        Registry.Serve($"{ArtifactPath(Remote)}/maven-metadata.xml", RemoteMetadata(Remote, "20240102030405", "1.0"));
+        Registry.Delay = TimeSpan.FromMilliseconds(300);
 
         var all = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ =>
             Task.Run(() => Packages.GetMavenArtifactVersionsThroughUpstreamsAsync(Domain, "app", Group, Remote, CancellationToken.None))));
 
         Assert.All(all, merged => Assert.Equal(["1.0"], merged.Value!.Versions));
-        Assert.Equal(1, _remote.RequestsFor($"{ArtifactPath(Remote)}/maven-metadata.xml"));
+        Assert.Equal(1, Registry.Count($"{ArtifactPath(Remote)}/maven-metadata.xml"));
     }
 
     // ------------------------------------------------------------------ dependency confusion
@@ -483,7 +463,7 @@ public sealed class MavenUpstreamTests : IDisposable
     [Fact]
     public async Task Deploy_OfAnArtifactTheRemoteHas_IsRefusedUntilTheOriginConfigurationAllowsIt()
     {
-        _remote.Serve($"{ArtifactPath(Remote)}/maven-metadata.xml", RemoteMetadata(Remote, "20240102030405", "1.0"));
+        Registry.Serve($"{ArtifactPath(Remote)}/maven-metadata.xml", RemoteMetadata(Remote, "20240102030405", "1.0"));
 
         var refused = await Packages.PublishMavenFileAsync(Domain, "app", Group, Remote, "9.0", $"{Remote}-9.0.pom", new MemoryStream(Pom(Remote, "9.0")),
             CancellationToken.None);
@@ -500,83 +480,11 @@ public sealed class MavenUpstreamTests : IDisposable
     [Fact]
     public async Task Deploy_OfASnapshotOnlyTheRemoteLists_IsNotDependencyConfusion()
     {
-        _remote.Serve($"{ArtifactPath("snap-only")}/maven-metadata.xml", RemoteMetadata("snap-only", "20240102030405", "1.0-SNAPSHOT"));
+        Registry.Serve($"{ArtifactPath("snap-only")}/maven-metadata.xml", RemoteMetadata("snap-only", "20240102030405", "1.0-SNAPSHOT"));
 
         var put = await Packages.PublishMavenFileAsync(Domain, "app", Group, "snap-only", "1.0", "snap-only-1.0.pom", new MemoryStream(Pom("snap-only", "1.0")),
             CancellationToken.None);
 
         Assert.True(put.Succeeded, put.Failure?.Message);
-    }
-
-    /// <summary>A remote Maven repository: fixed files by path, 404 for the rest, counting requests.</summary>
-    private sealed class FakeRemote : IDisposable
-    {
-        private readonly HttpListener _listener = new();
-        private readonly ConcurrentDictionary<string, byte[]> _files = new(StringComparer.Ordinal);
-        private readonly ConcurrentDictionary<string, int> _requests = new(StringComparer.Ordinal);
-        private bool _disposed;
-
-        public FakeRemote()
-        {
-            var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            Root = new Uri($"http://127.0.0.1:{port}/maven/registry/");
-            _listener.Prefixes.Add(Root.AbsoluteUri);
-            _listener.Start();
-            _ = Task.Run(LoopAsync);
-        }
-
-        public Uri Root { get; }
-
-        public TimeSpan Delay { get; set; }
-
-        public int Requests => _requests.Values.Sum();
-
-        public int RequestsFor(string path) => _requests.GetValueOrDefault(path);
-
-        public void Serve(string path, byte[] body) => _files[path] = body;
-
-        public void Serve(string path, string body) => Serve(path, Encoding.UTF8.GetBytes(body));
-
-        private async Task LoopAsync()
-        {
-            while (!_disposed)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                {
-                    return;
-                }
-                _ = Task.Run(() => AnswerAsync(context));
-            }
-        }
-
-        private async Task AnswerAsync(HttpListenerContext context)
-        {
-            var path = context.Request.Url!.AbsolutePath[Root.AbsolutePath.Length..];
-            _requests.AddOrUpdate(path, 1, (_, count) => count + 1);
-            if (Delay > TimeSpan.Zero) await Task.Delay(Delay);
-            using var response = context.Response;
-            if (!_files.TryGetValue(path, out var body))
-            {
-                response.StatusCode = 404;
-                return;
-            }
-            response.ContentLength64 = body.Length;
-            await response.OutputStream.WriteAsync(body);
-        }
-
-        public void Dispose()
-        {
-            if (_disposed) return;
-            _disposed = true;
-            _listener.Close();
-        }
     }
 }

@@ -1,8 +1,5 @@
-using System.Collections.Concurrent;
 using System.Formats.Tar;
 using System.IO.Compression;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -16,31 +13,15 @@ namespace CodeArtifact.Core.Tests;
 /// npm through upstreams: remote packuments read through an external connection (a fake registry on loopback), packuments and
 /// dist-tags merged across the chain app → team → store(connection), and tarballs fetched, verified and retained.
 /// </summary>
-public sealed class NpmUpstreamTests : IDisposable
+public sealed class NpmUpstreamTests : UpstreamFixture
 {
     private const string Domain = "up";
     private const string Connection = "public:npm";
-    private readonly TempStore _temp = new();
-    private readonly FakeRegistry _remote = new();
 
     public NpmUpstreamTests()
+        : base(Domain, "/registry/", "store", "team", "app")
     {
-        Assert.True(Store.Domains.Create(Domain).Succeeded);
-        Assert.True(Store.Repositories.Create(Domain, "store").Succeeded);
-        Assert.True(Store.Repositories.Create(Domain, "team", upstreams: ["store"]).Succeeded);
-        Assert.True(Store.Repositories.Create(Domain, "app", upstreams: ["team"]).Succeeded);
-        Assert.True(Store.ExternalConnections.New(Domain, Connection, "npm", _remote.Root, metadataTtl: TimeSpan.Zero).Succeeded);
-        Assert.True(Store.ExternalConnections.Connect(Domain, "store", Connection).Succeeded);
-    }
-
-    private CaStore Store => _temp.Store;
-
-    private PackageService Packages => Store.Packages;
-
-    public void Dispose()
-    {
-        _remote.Dispose();
-        _temp.Dispose();
+        Connect("store", Connection, "npm", Registry.BaseUri, metadataTtl: TimeSpan.Zero);
     }
 
     private static byte[] Tarball(string name, string version, string code = "")
@@ -69,12 +50,12 @@ public sealed class NpmUpstreamTests : IDisposable
         foreach (var (version, tarball, extra) in versions)
         {
             var path = $"{name}/-/{bare}-{version}.tgz";
-            _remote.Serve(path, tarball, "application/octet-stream");
+            Registry.Serve(path, tarball, "application/octet-stream");
             var entry = new JsonObject
             {
                 ["name"] = name,
                 ["version"] = version,
-                ["dist"] = dist?.Invoke(tarball) ?? new JsonObject { ["tarball"] = _remote.Root + path, ["integrity"] = Integrity(tarball), ["shasum"] = Shasum(tarball) },
+                ["dist"] = dist?.Invoke(tarball) ?? new JsonObject { ["tarball"] = Registry.BaseUri + path, ["integrity"] = Integrity(tarball), ["shasum"] = Shasum(tarball) },
             };
             foreach (var (key, value) in extra ?? []) entry[key] = value?.DeepClone();
             document["versions"]!.AsObject()[version] = entry;
@@ -82,7 +63,7 @@ public sealed class NpmUpstreamTests : IDisposable
             latest = version;
         }
         document["dist-tags"] = tags ?? new JsonObject { ["latest"] = latest };
-        _remote.Serve(name.Replace("/", "%2f", StringComparison.Ordinal), Encoding.UTF8.GetBytes(document.ToJsonString()), "application/json");
+        Registry.Serve(name.Replace("/", "%2f", StringComparison.Ordinal), Encoding.UTF8.GetBytes(document.ToJsonString()), "application/json");
     }
 
     private async Task Publish(string repository, string name, string version, string code = "", string? tag = null)
@@ -203,7 +184,7 @@ public sealed class NpmUpstreamTests : IDisposable
         var bytes = Tarball("lib", "1.0.0");
         ServePackument("lib", [("1.0.0", bytes, null)], dist: _ => new JsonObject
         {
-            ["tarball"] = _remote.Root + "lib/-/lib-1.0.0.tgz",
+            ["tarball"] = Registry.BaseUri + "lib/-/lib-1.0.0.tgz",
             ["shasum"] = new string('0', 40),
         });
 
@@ -225,7 +206,7 @@ public sealed class NpmUpstreamTests : IDisposable
 
         Assert.Equal("@corp/widget", package.Name);
         Assert.Equal("widget-1.0.0.tgz", package.Versions.Single().AssetName);
-        Assert.Contains("/@corp%2fwidget", _remote.Requests);
+        Assert.Contains("/@corp%2fwidget", Registry.Requests);
         Assert.Equal(bytes, downloaded);
     }
 
@@ -236,7 +217,7 @@ public sealed class NpmUpstreamTests : IDisposable
     [InlineData("""{"name":"lib","versions":{"1.0.0":{"dist":{"tarball":"x.tgz"}}}}""", "none with a usable dist")]
     public async Task Packument_OfARemoteThatAnswersGarbage_IsAClearUpstreamInvalid(string body, string why)
     {
-        _remote.Serve("lib", Encoding.UTF8.GetBytes(body), "application/json");
+        Registry.Serve("lib", Encoding.UTF8.GetBytes(body), "application/json");
 
         var package = await Merged("lib");
 
@@ -249,8 +230,8 @@ public sealed class NpmUpstreamTests : IDisposable
     {
         Assert.True(Packages.SetOriginConfiguration(Domain, "team", "npm", null, "lib", "ALLOW", "ALLOW").Succeeded);
         await Publish("team", "lib", "1.0.0");
-        _remote.Fail("lib", HttpStatusCode.InternalServerError);
-        _remote.Fail("ghost", HttpStatusCode.InternalServerError);
+        Registry.Respond("lib", 500, "", "text/plain");
+        Registry.Respond("ghost", 500, "", "text/plain");
 
         var lib = await MergedOk("lib");
         var ghost = await Merged("ghost");
@@ -286,7 +267,7 @@ public sealed class NpmUpstreamTests : IDisposable
     public async Task Stamp_StaysWhileNothingChanges_AndChangesWithTheChainAndTheRemoteDocument()
     {
         Assert.True(Store.ExternalConnections.Disconnect(Domain, "store", Connection).Succeeded);
-        Assert.True(Store.ExternalConnections.New(Domain, "cached", "npm", _remote.Root, metadataTtl: TimeSpan.FromHours(1)).Succeeded);
+        Assert.True(Store.ExternalConnections.New(Domain, "cached", "npm", Registry.BaseUri, metadataTtl: TimeSpan.FromHours(1)).Succeeded);
         Assert.True(Store.ExternalConnections.Connect(Domain, "store", "cached").Succeeded);
         ServePackument("lib", [("1.0.0", Tarball("lib", "1.0.0"), null)]);
         Assert.True(Packages.SetOriginConfiguration(Domain, "team", "npm", null, "lib", "ALLOW", "ALLOW").Succeeded);
@@ -336,67 +317,5 @@ public sealed class NpmUpstreamTests : IDisposable
 
         Assert.Equal("app", package.Versions.Single().Repository);
         Assert.Equal("do not use", package.Versions.Single().Deprecated);
-    }
-
-    /// <summary>A registry on loopback serving canned answers by raw path (after the root), and logging the raw paths asked.</summary>
-    private sealed class FakeRegistry : IDisposable
-    {
-        private readonly HttpListener _listener = new();
-        private readonly ConcurrentDictionary<string, (HttpStatusCode Status, byte[] Body, string ContentType)> _answers = new(StringComparer.Ordinal);
-
-        public FakeRegistry()
-        {
-            using (var probe = new TcpListener(IPAddress.Loopback, 0))
-            {
-                probe.Start();
-                Port = ((IPEndPoint)probe.LocalEndpoint).Port;
-                probe.Stop();
-            }
-            Root = new Uri($"http://127.0.0.1:{Port}/registry/");
-            _listener.Prefixes.Add(Root.AbsoluteUri);
-            _listener.Start();
-            _ = Task.Run(LoopAsync);
-        }
-
-        public int Port { get; }
-
-        public Uri Root { get; }
-
-        public ConcurrentQueue<string> Requests { get; } = new();
-
-        public void Serve(string path, byte[] body, string contentType) => _answers[path] = (HttpStatusCode.OK, body, contentType);
-
-        public void Fail(string path, HttpStatusCode status) => _answers[path] = (status, [], "text/plain");
-
-        private async Task LoopAsync()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                {
-                    return;
-                }
-                var raw = context.Request.RawUrl ?? "";
-                var path = raw.StartsWith(Root.AbsolutePath, StringComparison.Ordinal) ? raw[Root.AbsolutePath.Length..] : raw;
-                Requests.Enqueue("/" + path);
-                var (status, body, contentType) = _answers.TryGetValue(path, out var answer) ? answer : (HttpStatusCode.NotFound, Encoding.UTF8.GetBytes("""{"error":"Not found"}"""), "application/json");
-                context.Response.StatusCode = (int)status;
-                context.Response.ContentType = contentType;
-                context.Response.ContentLength64 = body.Length;
-                await context.Response.OutputStream.WriteAsync(body);
-                context.Response.Close();
-            }
-        }
-
-        public void Dispose()
-        {
-            _listener.Stop();
-            _listener.Close();
-        }
     }
 }

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.IO.Compression;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -15,30 +13,16 @@ namespace CodeArtifact.Core.Tests;
 /// connected to the remote. Merged version lists and registrations, ingestion verified against packageHash, garbage and
 /// outages, search merging and the dependency-confusion check on push.
 /// </summary>
-public sealed class NugetUpstreamTests : IDisposable
+public sealed class NugetUpstreamTests : UpstreamFixture
 {
     private const string Domain = "nup";
-    private readonly TempStore _temp = new();
-    private readonly FakeNugetFeed _remote = new();
+    private readonly NugetFeed _remote;
 
     public NugetUpstreamTests()
+        : base(Domain, "/", "store", "app")
     {
-        Assert.True(Store.Domains.Create(Domain).Succeeded);
-        Assert.True(Store.Repositories.Create(Domain, "store").Succeeded);
-        Assert.True(Store.Repositories.Create(Domain, "app", upstreams: ["store"]).Succeeded);
-        var connection = Store.ExternalConnections.New(Domain, "public:nuget", "nuget", _remote.ServiceIndex);
-        Assert.True(connection.Succeeded, connection.Failure?.Message);
-        Assert.True(Store.ExternalConnections.Connect(Domain, "store", "public:nuget").Succeeded);
-    }
-
-    private CaStore Store => _temp.Store;
-
-    private PackageService Packages => Store.Packages;
-
-    public void Dispose()
-    {
-        _remote.Dispose();
-        _temp.Dispose();
+        _remote = new NugetFeed(Registry);
+        Connect("store", "public:nuget", "nuget", _remote.ServiceIndex);
     }
 
     private static byte[] Nupkg(string id, string version, string description = "From the remote.")
@@ -122,14 +106,14 @@ public sealed class NugetUpstreamTests : IDisposable
 
         Assert.True(opened.Succeeded, opened.Failure?.Message);
         await opened.Value.Content.DisposeAsync();
-        Assert.Contains("/v3/registration/paged.pkg/page.json", _remote.Requested);
+        Assert.Contains("/v3/registration/paged.pkg/page.json", Registry.Requests);
     }
 
     [Fact]
     public async Task RemoteNupkgThatDoesNotMatchItsPackageHash_IsRefused_AndNothingIsStored()
     {
         _remote.AddPackage("Forged.Pkg", ("1.0.0", Nupkg("Forged.Pkg", "1.0.0")));
-        _remote.Documents["/v3/flatcontainer/forged.pkg/1.0.0/forged.pkg.1.0.0.nupkg"] = Nupkg("Forged.Pkg", "1.0.0", "Tampered with.");
+        Registry.Serve("/v3/flatcontainer/forged.pkg/1.0.0/forged.pkg.1.0.0.nupkg", Nupkg("Forged.Pkg", "1.0.0", "Tampered with."));
 
         var opened = await Packages.OpenNugetPackageThroughUpstreamsAsync(Domain, "app", "Forged.Pkg", "1.0.0", CancellationToken.None);
 
@@ -147,7 +131,7 @@ public sealed class NugetUpstreamTests : IDisposable
     public async Task RemoteAnsweringGarbage_IsUpstreamInvalid(string path, string body)
     {
         _remote.AddPackage("Junk.Pkg", ("1.0.0", Nupkg("Junk.Pkg", "1.0.0")));
-        _remote.Documents[path] = Encoding.UTF8.GetBytes(body);
+        Registry.Serve(path, body);
 
         var versions = await Packages.ListNugetVersionsThroughUpstreamsAsync(Domain, "app", "junk.pkg", CancellationToken.None);
 
@@ -159,7 +143,7 @@ public sealed class NugetUpstreamTests : IDisposable
     public async Task RemoteThatIsDown_LeavesLocalVersionsServed_AndIsUnavailableWhenNothingElseHasThePackage()
     {
         await PushToStoreAllowingUpstream(Nupkg("Mixed.Pkg", "1.0.0"), "Mixed.Pkg");
-        _remote.Down = true;
+        Registry.Down = true;
 
         Assert.Equal(["1.0.0"], await Versions("mixed.pkg"));
         var nothing = await Packages.ListNugetVersionsThroughUpstreamsAsync(Domain, "app", "only.remote", CancellationToken.None);
@@ -246,7 +230,7 @@ public sealed class NugetUpstreamTests : IDisposable
     public async Task Search_ServesTheLocalPart_WhenTheRemoteIsDown()
     {
         await Push("store", Nupkg("Alpha.Local", "1.0.0"));
-        _remote.Down = true;
+        Registry.Down = true;
 
         var found = await Packages.SearchNugetThroughUpstreamsAsync(Domain, "app", new NugetSearchQuery { Text = "alpha" }, CancellationToken.None);
 
@@ -255,25 +239,20 @@ public sealed class NugetUpstreamTests : IDisposable
     }
 
     /// <summary>
-    /// A NuGet v3 feed on loopback serving fixed documents: a service index, and per package a flat container, a registration
-    /// (pages inlined or not, with packageHash) and nupkgs; plus a search answer. Down answers 503 to everything.
+    /// A NuGet v3 feed served by a <see cref="FakeRegistry"/>: a service index, and per package a flat container, a registration
+    /// (pages inlined or not, with packageHash) and nupkgs; plus a search answer.
     /// </summary>
-    private sealed class FakeNugetFeed : IDisposable
+    private sealed class NugetFeed
     {
-        private readonly HttpListener _listener = new();
+        private readonly FakeRegistry _registry;
         private readonly Uri _base;
+        private readonly ConcurrentDictionary<string, List<string>> _versions = new(StringComparer.OrdinalIgnoreCase);
 
-        public FakeNugetFeed()
+        public NugetFeed(FakeRegistry registry)
         {
-            using (var probe = new TcpListener(IPAddress.Loopback, 0))
-            {
-                probe.Start();
-                _base = new Uri($"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}/");
-                probe.Stop();
-            }
-            _listener.Prefixes.Add(_base.AbsoluteUri);
-            _listener.Start();
-            Documents["/v3/index.json"] = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new
+            _registry = registry;
+            _base = registry.BaseUri;
+            _registry.Serve("/v3/index.json", JsonSerializer.SerializeToUtf8Bytes(new
             {
                 version = "3.0.0",
                 resources = new object[]
@@ -283,21 +262,13 @@ public sealed class NugetUpstreamTests : IDisposable
                     new Dictionary<string, string> { ["@id"] = _base + "v3/query", ["@type"] = "SearchQueryService/3.0.0-beta" },
                 },
             }));
-            _ = Task.Run(ServeAsync);
+            _registry.Serve("/v3/query", () => new FakeRegistry.Answer(200, null, SearchAnswer()));
         }
 
         public Uri ServiceIndex => new(_base, "v3/index.json");
 
-        public ConcurrentDictionary<string, byte[]> Documents { get; } = new(StringComparer.Ordinal);
-
-        public ConcurrentQueue<string> Requested { get; } = new();
-
-        public volatile bool Down;
-
         /// <summary>The ids the search answer lists (with their registered versions), whatever the query.</summary>
         public IReadOnlyList<string> Search { get; set; } = [];
-
-        private readonly ConcurrentDictionary<string, List<string>> _versions = new(StringComparer.OrdinalIgnoreCase);
 
         public void AddPackage(string id, params (string Version, byte[] Nupkg)[] versions) => AddPackage(id, inlinePages: true, versions);
 
@@ -305,7 +276,7 @@ public sealed class NugetUpstreamTests : IDisposable
         {
             var lower = id.ToLowerInvariant();
             _versions[id] = versions.Select(v => v.Version).ToList();
-            Documents[$"/v3/flatcontainer/{lower}/index.json"] = Json(new { versions = versions.Select(v => v.Version.ToLowerInvariant()) });
+            _registry.Serve($"/v3/flatcontainer/{lower}/index.json", Json(new { versions = versions.Select(v => v.Version.ToLowerInvariant()) }));
             var leaves = versions.Select(v => new Dictionary<string, object>
             {
                 ["@id"] = $"{_base}v3/registration/{lower}/{v.Version.ToLowerInvariant()}.json",
@@ -330,14 +301,14 @@ public sealed class NugetUpstreamTests : IDisposable
             };
             if (!inlinePages)
             {
-                Documents[$"/v3/registration/{lower}/page.json"] = Json(page);
+                _registry.Serve($"/v3/registration/{lower}/page.json", Json(page));
                 page = page.Where(p => p.Key != "items").ToDictionary();
             }
-            Documents[$"/v3/registration/{lower}/index.json"] = Json(new { count = 1, items = new[] { page } });
+            _registry.Serve($"/v3/registration/{lower}/index.json", Json(new { count = 1, items = new[] { page } }));
             foreach (var (version, nupkg) in versions)
             {
                 var v = version.ToLowerInvariant();
-                Documents[$"/v3/flatcontainer/{lower}/{v}/{lower}.{v}.nupkg"] = nupkg;
+                _registry.Serve($"/v3/flatcontainer/{lower}/{v}/{lower}.{v}.nupkg", nupkg);
             }
         }
 
@@ -357,33 +328,5 @@ public sealed class NugetUpstreamTests : IDisposable
                 ["versions"] = _versions[id].Select(v => new Dictionary<string, object> { ["version"] = v, ["@id"] = $"{_base}x/{v}.json" }),
             }),
         });
-
-        private async Task ServeAsync()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                {
-                    return;
-                }
-                var path = context.Request.Url!.AbsolutePath;
-                Requested.Enqueue(path);
-                var body = Down ? null : path == "/v3/query" ? SearchAnswer() : Documents.GetValueOrDefault(path);
-                context.Response.StatusCode = Down ? 503 : body is null ? 404 : 200;
-                if (body is not null) await context.Response.OutputStream.WriteAsync(body);
-                context.Response.Close();
-            }
-        }
-
-        public void Dispose()
-        {
-            _listener.Stop();
-            _listener.Close();
-        }
     }
 }

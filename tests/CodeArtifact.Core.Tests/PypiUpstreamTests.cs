@@ -1,6 +1,4 @@
 using System.IO.Compression;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using PSCodeArtifact.Core;
@@ -13,28 +11,13 @@ namespace CodeArtifact.Core.Tests;
 /// PyPI through upstreams and external connections: reading remote project pages (PEP 691 JSON, PEP 503 HTML), merged
 /// project pages over the chain, and downloads that retain or ingest. The remote is a small HTTP listener on loopback.
 /// </summary>
-public sealed class PypiUpstreamTests : IDisposable
+public sealed class PypiUpstreamTests : UpstreamFixture
 {
     private static readonly Uri s_page = new("http://remote.test/simple/demo-pkg/");
-    private readonly TempStore _temp = new();
-    private FakeIndex? _remote;
 
     public PypiUpstreamTests()
+        : base("py", "/", "store", "team", "app")
     {
-        Assert.True(Store.Domains.Create("py").Succeeded);
-        Assert.True(Store.Repositories.Create("py", "store").Succeeded);
-        Assert.True(Store.Repositories.Create("py", "team", upstreams: ["store"]).Succeeded);
-        Assert.True(Store.Repositories.Create("py", "app", upstreams: ["team"]).Succeeded);
-    }
-
-    private CaStore Store => _temp.Store;
-
-    private PackageService Packages => Store.Packages;
-
-    public void Dispose()
-    {
-        _remote?.Dispose();
-        _temp.Dispose();
     }
 
     // ------------------------------------------------------------------ file names
@@ -224,7 +207,7 @@ public sealed class PypiUpstreamTests : IDisposable
     {
         var v10 = Wheel("demo-pkg", "1.0", ">=3.9");
         var sdist = ("demo-pkg-1.0.tar.gz", new byte[] { 1, 2, 3 });
-        ConnectRemote(new Dictionary<string, FakeIndex.Response>
+        ConnectRemote(new Dictionary<string, FakeRegistry.Answer>
         {
             ["/simple/demo-pkg/"] = JsonPage("demo-pkg", (v10.FileName, v10.Bytes, ">=3.9"), (sdist.Item1, sdist.Item2, null)),
             ["/files/" + v10.FileName] = new(200, "application/octet-stream", v10.Bytes),
@@ -256,7 +239,7 @@ public sealed class PypiUpstreamTests : IDisposable
     {
         var wheel = Wheel("demo-pkg", "1.0");
         var tampered = wheel.Bytes.Append((byte)0).ToArray();
-        ConnectRemote(new Dictionary<string, FakeIndex.Response>
+        ConnectRemote(new Dictionary<string, FakeRegistry.Answer>
         {
             ["/simple/demo-pkg/"] = JsonPage("demo-pkg", (wheel.FileName, wheel.Bytes, null)),
             ["/files/" + wheel.FileName] = new(200, "application/octet-stream", tampered),
@@ -272,7 +255,7 @@ public sealed class PypiUpstreamTests : IDisposable
     [Fact]
     public async Task Remote_GarbagePage_IsUpstreamInvalid()
     {
-        ConnectRemote(new Dictionary<string, FakeIndex.Response>
+        ConnectRemote(new Dictionary<string, FakeRegistry.Answer>
         {
             ["/simple/demo-pkg/"] = new(200, "application/json", "{}"u8.ToArray()),
         });
@@ -303,7 +286,7 @@ public sealed class PypiUpstreamTests : IDisposable
         ConnectRemote([]);
         await Publish("team", Wheel("local-pkg", "1.0"));
         Assert.True(Packages.SetOriginConfiguration("py", "team", "pypi", null, "local-pkg", "ALLOW", "ALLOW").Succeeded);
-        _remote!.Dispose();
+        Registry.Stop();
 
         var local = await MergedPage("app", "local-pkg");
         var remoteOnly = await Packages.GetPypiProjectThroughUpstreamsAsync("py", "app", "remote-pkg", CancellationToken.None);
@@ -319,7 +302,7 @@ public sealed class PypiUpstreamTests : IDisposable
     public async Task Publish_OfANameTheRemoteLists_IsRefusedAsDependencyConfusion()
     {
         var wheel = Wheel("demo-pkg", "2.0");
-        ConnectRemote(new Dictionary<string, FakeIndex.Response>
+        ConnectRemote(new Dictionary<string, FakeRegistry.Answer>
         {
             ["/simple/demo-pkg/"] = JsonPage("demo-pkg", ("demo_pkg-1.0-py3-none-any.whl", new byte[] { 1 }, null)),
         });
@@ -332,14 +315,13 @@ public sealed class PypiUpstreamTests : IDisposable
 
     // ------------------------------------------------------------------ helpers
 
-    private void ConnectRemote(Dictionary<string, FakeIndex.Response> responses)
+    private void ConnectRemote(Dictionary<string, FakeRegistry.Answer> responses)
     {
-        _remote = new FakeIndex(responses);
-        Assert.True(Store.ExternalConnections.New("py", "public:pypi", "pypi", _remote.Root).Succeeded);
-        Assert.True(Store.ExternalConnections.Connect("py", "store", "public:pypi").Succeeded);
+        foreach (var (path, answer) in responses) Registry.Serve(path, answer);
+        Connect("store", "public:pypi", "pypi", Registry.BaseUri);
     }
 
-    private static FakeIndex.Response JsonPage(string name, params (string FileName, byte[] Bytes, string? RequiresPython)[] files)
+    private static FakeRegistry.Answer JsonPage(string name, params (string FileName, byte[] Bytes, string? RequiresPython)[] files)
     {
         var entries = files.Select(f =>
             $"{{\"filename\": \"{f.FileName}\", \"url\": \"../../files/{f.FileName}\", \"hashes\": {{\"sha256\": \"{Sha(f.Bytes)}\"}}"
@@ -389,57 +371,5 @@ public sealed class PypiUpstreamTests : IDisposable
         using var copy = new MemoryStream();
         await stream.CopyToAsync(copy);
         return copy.ToArray();
-    }
-
-    /// <summary>A remote index on loopback that answers fixed responses by path (404 otherwise); disposing it takes it down.</summary>
-    private sealed class FakeIndex : IDisposable
-    {
-        private readonly HttpListener _listener = new();
-        private readonly Dictionary<string, Response> _responses;
-
-        public sealed record Response(int Status, string ContentType, byte[] Body);
-
-        public FakeIndex(Dictionary<string, Response> responses)
-        {
-            _responses = responses;
-            var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            Root = new Uri($"http://127.0.0.1:{port}/");
-            _listener.Prefixes.Add(Root.AbsoluteUri);
-            _listener.Start();
-            _ = ServeAsync();
-        }
-
-        public Uri Root { get; }
-
-        public void Dispose()
-        {
-            if (_listener.IsListening) _listener.Stop();
-            _listener.Close();
-        }
-
-        private async Task ServeAsync()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                {
-                    return;
-                }
-                var response = _responses.GetValueOrDefault(context.Request.Url!.AbsolutePath) ?? new Response(404, "text/plain", "not found"u8.ToArray());
-                context.Response.StatusCode = response.Status;
-                context.Response.ContentType = response.ContentType;
-                context.Response.ContentLength64 = response.Body.Length;
-                await context.Response.OutputStream.WriteAsync(response.Body);
-                context.Response.Close();
-            }
-        }
     }
 }
