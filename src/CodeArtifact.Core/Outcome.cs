@@ -95,6 +95,7 @@ public static class ErrorCodes
     public const string TokenExpired = nameof(TokenExpired);
     public const string TokenDomainMismatch = nameof(TokenDomainMismatch);
     public const string MissingToken = nameof(MissingToken);
+    public const string RouteNotFound = nameof(RouteNotFound);
     public const string DistTagNotFound = nameof(DistTagNotFound);
     public const string InvalidDistTag = nameof(InvalidDistTag);
     public const string InvalidDeprecation = nameof(InvalidDeprecation);

@@ -82,6 +82,32 @@ public sealed class CatalogAndCrashTests : IDisposable
     }
 
     [Fact]
+    public void TheSweep_CountsOnlyTheOrphansItDeleted_AndLeavesFilesOutsideTheBlobLayoutAlone()
+    {
+        Assert.True(Store.Domains.Create("stray").Succeeded);
+        var folder = Path.Combine(_temp.Folder, "blobs", "stray");
+        var address = "ab" + new string('0', 62);
+        var orphan = Path.Combine(folder, "ab", address);
+        // The same name outside its two-character shard folder (in the domain folder, and in a shard of another name),
+        // and a file whose name is no blob address.
+        var strays = new[] { Path.Combine(folder, address), Path.Combine(folder, "cd", address), Path.Combine(folder, "ab", "notes.txt") };
+        foreach (var path in strays.Append(orphan))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllBytes(path, [1, 2, 3]);
+            File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddHours(-2));
+        }
+
+        var report = Store.Maintenance.RemoveOrphans(TimeSpan.FromHours(1));
+
+        Assert.Equal(1, report.OrphanBlobsRemoved);
+        Assert.False(File.Exists(orphan));
+        Assert.All(strays, path => Assert.True(File.Exists(path), path));
+        Assert.Equal(0, Store.Maintenance.RemoveOrphans(TimeSpan.FromHours(1)).OrphanBlobsRemoved);
+        Assert.False(Store.Blobs.DeleteAddress("stray", address));
+    }
+
+    [Fact]
     public async Task CommittedBlob_IsCountedOnce_AndSurvivesTheSweep()
     {
         Assert.True(Store.Domains.Create("kept").Succeeded);

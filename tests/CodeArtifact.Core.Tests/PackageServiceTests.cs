@@ -259,6 +259,29 @@ public sealed class PackageServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task Copy_IntoAPackageWithPublishBlock_FailsEveryVersionWithNotAllowed_AndCopiesNothing()
+    {
+        var request = new PublishRequest("pkgs", "main", "tool.txt") { Format = "generic", Namespace = "team", Package = "tool" };
+        foreach (var version in new[] { "1.0", "1.1" })
+        {
+            Assert.True((await PublishBytes("main", "tool.txt", Encoding.UTF8.GetBytes(version), request with { Version = version })).Succeeded);
+        }
+        // Set ahead of time: the destination holds an empty package that only carries the origin configuration.
+        Assert.True(Packages.SetOriginConfiguration("pkgs", "other", "generic", "team", "tool", "BLOCK", "ALLOW").Succeeded);
+
+        var refused = Packages.CopyVersions("pkgs", "main", "other", "generic", "team", "tool", ["1.0", "1.1"]).Value!;
+        var mixed = Packages.CopyVersions("pkgs", "main", "other", "generic", "team", "tool", ["1.0", "9.9"]).Value!;
+
+        Assert.Equal(["1.0=NOT_ALLOWED", "1.1=NOT_ALLOWED"], refused.Select(r => $"{r.Version}={r.ErrorCode}"));
+        Assert.Contains("publish=BLOCK", refused[0].ErrorMessage);
+        Assert.Equal(["1.0=NOT_ALLOWED", "9.9=NOT_FOUND"], mixed.Select(r => $"{r.Version}={r.ErrorCode}"));
+        Assert.Empty(Packages.ListVersions("pkgs", "other", "generic", "team", "tool").Value!);
+
+        Assert.True(Packages.SetOriginConfiguration("pkgs", "other", "generic", "team", "tool", "ALLOW", "BLOCK").Succeeded);
+        Assert.All(Packages.CopyVersions("pkgs", "main", "other", "generic", "team", "tool", ["1.0", "1.1"]).Value!, r => Assert.True(r.Succeeded, r.ErrorMessage));
+    }
+
+    [Fact]
     public async Task OriginConfiguration_PublishBlock_RefusesPublishing()
     {
         Assert.True(Packages.SetOriginConfiguration("pkgs", "main", "npm", null, "demo-lib", "BLOCK", "ALLOW").Succeeded);

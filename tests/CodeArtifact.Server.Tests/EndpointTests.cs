@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using PSCodeArtifact.Core;
 using PSCodeArtifact.Server.Hosting;
 using PSCodeArtifact.Server.Pypi;
@@ -87,6 +90,85 @@ public sealed class EndpointTests : IAsyncLifetime
         var forged = token[..^4] + (token[^4] == 'A' ? "BBBB" : "AAAA");
         var bad = new HttpRequestMessage(HttpMethod.Get, Url("/demo/npm/main/-/ping")) { Headers = { Authorization = new("Bearer", forged) } };
         Assert.Equal(HttpStatusCode.Unauthorized, (await _client.SendAsync(bad)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/no/such/path.json")]
+    [InlineData("/demo/unknown/main/x")]
+    [InlineData("/")]
+    public async Task AnUnknownRoute_WithAValidToken_Is404WithAJsonBodySayingSo(string path)
+    {
+        // A token of another domain than the path's first segment is valid too: the route does not exist for anyone.
+        foreach (var domain in new[] { "demo", "other" })
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, Url(path)) { Headers = { Authorization = new("Bearer", Token(domain)) } };
+
+            var response = await _client.SendAsync(request);
+
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
+            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal(ErrorCodes.RouteNotFound, body.RootElement.GetProperty("code").GetString());
+            Assert.Contains("does not exist", body.RootElement.GetProperty("error").GetString());
+        }
+    }
+
+    [Theory]
+    [InlineData("forged", ErrorCodes.InvalidToken)]
+    [InlineData("garbage", ErrorCodes.InvalidToken)]
+    [InlineData("expired", ErrorCodes.TokenExpired)]
+    public async Task AnUnknownRoute_WithATokenThisStoreDoesNotAccept_IsChallengedWith401(string kind, string code)
+    {
+        var token = Token("demo");
+        var bad = kind switch
+        {
+            "forged" => token[..^4] + (token[^4] == 'A' ? "BBBB" : "AAAA"),
+            "garbage" => "not-a-token",
+            _ => Resign(token, payload => payload["Exp"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 1),
+        };
+        foreach (var path in new[] { "/no/such/path.json", "/demo/unknown/main/x" })
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, Url(path)) { Headers = { Authorization = new("Bearer", bad) } };
+
+            var response = await _client.SendAsync(request);
+
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Equal("Basic", response.Headers.WwwAuthenticate.Single().Scheme);
+            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal(code, body.RootElement.GetProperty("code").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task AnUnknownRoute_WithATokenOfARemovedDomain_IsForbiddenLikeEveryRoute()
+    {
+        var token = Token("other");
+        Assert.True(CaStore.Open(_folder).Domains.Remove("other", force: true).Succeeded);
+
+        var request = new HttpRequestMessage(HttpMethod.Get, Url("/no/such/path")) { Headers = { Authorization = new("Bearer", token) } };
+        var response = await _client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains(ErrorCodes.TokenDomainMismatch, await response.Content.ReadAsStringAsync());
+    }
+
+    // The token with its payload changed and signed again with the store's key, as the store would sign it.
+    private string Resign(string token, Action<JsonObject> change)
+    {
+        var parts = token.Split('.');
+        var payload = JsonNode.Parse(FromBase64Url(parts[1]))!.AsObject();
+        change(payload);
+        var body = parts[0] + "." + ToBase64Url(Encoding.UTF8.GetBytes(payload.ToJsonString()));
+        var key = File.ReadAllBytes(Path.Combine(_folder, "keys", "token-signing.key"));
+        return body + "." + ToBase64Url(HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(body)));
+    }
+
+    private static string ToBase64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static byte[] FromBase64Url(string text)
+    {
+        var s = text.Replace('-', '+').Replace('_', '/');
+        return Convert.FromBase64String(s.PadRight(s.Length + ((4 - (s.Length % 4)) % 4), '='));
     }
 
     [Fact]

@@ -90,7 +90,7 @@ BeforeAll {
     <#
         A GET path of a repository route, to check tokens against: the PyPI simple index or the npm ping when they exist,
         else the first GET route under /{domain}/{format}/{repository}/ without other parameters (or with a catch-all).
-        $null when the endpoint has no repository route yet (then only the fallback answers, which does not check tokens).
+        $null when the endpoint has no repository route yet (then only the fallback answers, which knows no domain).
     #>
     function Get-RepositoryProbePath($Endpoint, [string] $Domain, [string] $Repository) {
         $routes = @(Get-EndpointRoute $Endpoint | Where-Object { $_.Methods -contains 'GET' -and $_.Pattern -match '^\{domain\}/[a-z]+/\{repository\}' })
@@ -516,8 +516,8 @@ Describe 'Tokens on the endpoint' {
         $script:Endpoint = Start-CaEndpoint
         $script:Base = "$($script:Endpoint.Uri)"
         $script:Token = (Get-CaAuthorizationToken -Domain 'demo').AuthorizationToken
-        # A repository route checks tokens; without one (the format routes are not there yet) only the fallback
-        # answers, which tells anonymous from token-bearing requests but does not validate tokens.
+        # A repository route checks tokens for its domain; without one (the format routes are not there yet) only the
+        # fallback answers, which checks a token only for the domain it was issued for.
         $script:ProbePath = Get-RepositoryProbePath $script:Endpoint 'demo' 'main'
         $script:AnyPath = if ($script:ProbePath) { $script:ProbePath } else { 'demo/npm/main/x' }
 

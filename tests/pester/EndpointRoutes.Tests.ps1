@@ -3,7 +3,8 @@
     Every route of the endpoint is behind the token check. The routes are read from the running endpoint itself (its
     EndpointDataSource), not from a hand-written list, so routes added later are covered without touching this file:
     each (route, HTTP method) but GET/HEAD /health is sent anonymously with sample route values and must get 401 with
-    the Basic challenge; a forged token must get 401 and a token of another domain 403.
+    the Basic challenge; a forged token must get 401 and a token of another domain 403. An unknown path challenges a
+    missing or forged token with 401 as well, and answers a valid token with a JSON 404.
 #>
 
 BeforeDiscovery {
@@ -192,7 +193,6 @@ Describe 'Route coverage by the token check' {
         Assert-Challenged (Invoke-RouteRequest $Method $path -Accepts $Accepts -BodyOptional $BodyOptional) -What "anonymous $Method /$path"
     }
 
-    # The fallback answers 404 to any request with a token, so these also prove the sample request reached its route.
     It '<Method> <Pattern> challenges a token this store did not sign with 401' -ForEach $RepositoryRouteCases -AllowNullOrEmptyForEach {
         $path = New-SamplePath $Pattern
         foreach ($headers in @{ Authorization = "Bearer $script:ForgedToken" }, @{ 'X-NuGet-ApiKey' = $script:ForgedToken }) {
@@ -200,6 +200,7 @@ Describe 'Route coverage by the token check' {
         }
     }
 
+    # The fallback answers a valid token of any domain with 404, so these also prove the sample request reached its route.
     It '<Method> <Pattern> refuses a token of another domain with 403' -ForEach $RepositoryRouteCases -AllowNullOrEmptyForEach {
         $path = New-SamplePath $Pattern
         foreach ($response in Invoke-RouteRequest $Method $path -Headers @{ Authorization = "Bearer $script:OtherToken" } -Accepts $Accepts -BodyOptional $BodyOptional) {
@@ -213,6 +214,33 @@ Describe 'Route coverage by the token check' {
         }
     ) {
         Assert-Challenged (Invoke-RouteRequest $Method $Path) -What "anonymous $Method /$Path"
+    }
+
+    It 'challenges a <Method> of the unknown path /<Path> with a token this store did not sign with 401' -ForEach @(
+        foreach ($path in 'nope', 'a/b/c.json', 'demo/unknown/main/x', 'demo/npm') {
+            foreach ($method in 'GET', 'POST') { @{ Path = $path; Method = $method } }
+        }
+    ) {
+        foreach ($headers in @{ Authorization = "Bearer $script:ForgedToken" }, @{ 'X-NuGet-ApiKey' = 'not-a-token' }) {
+            Assert-Challenged (Invoke-RouteRequest $Method $Path -Headers $headers) -What "$Method /$Path with a token this store did not sign"
+        }
+    }
+
+    It 'answers a <Method> of the unknown path /<Path> with a valid token with 404 RouteNotFound in JSON' -ForEach @(
+        foreach ($path in 'nope', 'a/b/c.json', 'demo/unknown/main/x', 'demo/npm') {
+            foreach ($method in 'GET', 'POST') { @{ Path = $path; Method = $method } }
+        }
+    ) {
+        # Any valid token: an unknown route names no domain to check the token against.
+        foreach ($token in (Get-CaAuthorizationToken -Domain 'demo').AuthorizationToken, $script:OtherToken) {
+            foreach ($response in Invoke-RouteRequest $Method $Path -Headers @{ Authorization = "Bearer $token" }) {
+                $because = "$Method /$Path with a valid token, body '$($response.Body)': $($response.Content)"
+                $response.StatusCode | Should -Be 404 -Because $because
+                $body = $response.Content | ConvertFrom-Json
+                $body.code | Should -BeExactly 'RouteNotFound' -Because $because
+                $body.error | Should -Match 'does not exist' -Because $because
+            }
+        }
     }
 
     # A client asks for files by name (Maven, NuGet): an unknown path that ends in a file name must be challenged too.

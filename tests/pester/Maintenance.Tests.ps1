@@ -39,6 +39,24 @@ Describe 'Repair-CaStore' {
         [IO.File]::ReadAllBytes($saved.FullName).Length | Should -Be 200
     }
 
+    It 'counts only the orphans it removed, and leaves files outside the blob layout alone' {
+        $name = 'ab' + ('0' * 62)
+        $orphan = Join-Path $Store "blobs/sweep/ab/$name"
+        # The same name outside its shard folder, and a file whose name is no blob address.
+        $strays = (Join-Path $Store "blobs/sweep/$name"), (Join-Path $Store 'blobs/sweep/ab/notes.txt')
+        foreach ($path in @($orphan) + $strays) {
+            New-Item -ItemType Directory -Path (Split-Path $path) -Force | Out-Null
+            [IO.File]::WriteAllBytes($path, [byte[]](1..50))
+            (Get-Item $path).LastWriteTimeUtc = [DateTime]::UtcNow.AddHours(-2)
+        }
+
+        (Repair-CaStore -Confirm:$false).OrphanBlobsRemoved | Should -Be 1
+
+        Test-Path $orphan | Should -BeFalse
+        foreach ($path in $strays) { Test-Path $path | Should -BeTrue }
+        (Repair-CaStore -Confirm:$false).OrphanBlobsRemoved | Should -Be 0
+    }
+
     It 'keeps leftovers younger than the grace period' {
         $staging = Join-Path $Store 'tmp/fresh.blob'
         [IO.File]::WriteAllBytes($staging, [byte[]](1..50))

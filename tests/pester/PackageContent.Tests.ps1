@@ -334,5 +334,31 @@ Describe 'Package version content' {
             { Get-CaPackageVersion -Domain 'demo' -Repository 'main' -Format npm -Package 'demo-lib' -Version '1.2.4' -ErrorAction Stop } |
                 Should -Throw -ErrorId "PackageVersionNotFound,$Commands.GetCaPackageVersionCommand"
         }
+
+        It 'describes the exact versions given among patterns, and refuses the missing ones with PackageVersionNotFound' {
+            $versions = @(Get-CaPackageVersion -Domain 'demo' -Repository 'main' -Format pypi -Package 'tiny_demo' -Version '9.*', '1.2.0RC1', '3.0' -ErrorAction SilentlyContinue -ErrorVariable failures)
+
+            @($versions.Version) | Should -Be @('1.2.0rc1')
+            $versions[0].Summary | Should -BeExactly 'A tiny project whose wheel and sdist are PSCodeArtifact test fixtures.'
+            $failures.Count | Should -Be 1
+            $failures[0].FullyQualifiedErrorId | Should -BeExactly "PackageVersionNotFound,$Commands.GetCaPackageVersionCommand"
+            $failures[0].TargetObject | Should -BeExactly '3.0'
+        }
+
+        It 'filters by the patterns given among exact versions, in the order the versions were published, and applies -Status to both' {
+            $file = Join-Path (New-WorkFolder) 'tool.txt'
+            foreach ($version in '1.0', '1.1', '2.0', '2.1') {
+                Set-Content -Path $file -Value "tool $version"
+                Publish-CaPackage 'demo' 'main' $file -Format generic -Namespace 'team' -Package 'tool' -Version $version | Out-Null
+            }
+            $tool = @{ Domain = 'demo'; Repository = 'main'; Format = 'generic'; Namespace = 'team'; Package = 'tool' }
+            Set-CaPackageVersionStatus @tool -Version '1.1' -Status Unlisted | Out-Null
+
+            @((Get-CaPackageVersion @tool -Version '2.1', '1.*', '2.1').Version) | Should -Be @('1.0', '1.1', '2.1')
+            # Of another status, an exact version is left out without an error, as it is when given on its own.
+            @((Get-CaPackageVersion @tool -Version '1.1', '2.*' -Status Published -ErrorAction Stop).Version) | Should -Be @('2.0', '2.1')
+            @((Get-CaPackageVersion @tool -Version '1.1', '2.*' -Status Unlisted -ErrorAction Stop).Version) | Should -Be @('1.1')
+            { Get-CaPackageVersion @tool -Version '1.*', '1.2' -ErrorAction Stop } | Should -Throw -ErrorId "PackageVersionNotFound,$Commands.GetCaPackageVersionCommand"
+        }
     }
 }

@@ -353,9 +353,48 @@ Describe 'Package version life-cycle' {
             @(Get-CaPackage -Domain 'demo' -Repository 'other').Count | Should -Be 0
         }
 
-        It 'brings the npm dist-tags that point at a copied version along' {
-            # The dist-tags are kept by the core (PackageService.GetDistTags) but no cmdlet shows them yet.
-            Set-ItResult -Skipped -Because 'no cmdlet exposes npm dist-tags, so the copied tags cannot be observed from PowerShell'
+        It 'brings the npm dist-tags that point at a copied version along, replacing the destination''s tags of the same name' {
+            # main: demo-lib 1.2.3 (latest) and 2.0.0-beta.1; other: demo-lib 1.0.0 (latest). No cmdlet shows dist-tags,
+            # so they are set and read as npm does, through the endpoint's dist-tags route.
+            Publish-CaPackage 'demo' 'main' (Get-PackageFixture 'npm/demo-lib-1.2.3.tgz') | Out-Null
+            foreach ($target in @{ Repository = 'main'; Version = '2.0.0-beta.1' }, @{ Repository = 'other'; Version = '1.0.0' }) {
+                $tarball = New-TestNpmTarball -Path (Join-Path $TestDrive "demo-lib-$($target.Version).tgz") -PackageJson ([ordered]@{ name = 'demo-lib'; version = $target.Version })
+                Publish-CaPackage 'demo' $target.Repository $tarball.FullName | Out-Null
+            }
+            $endpoint = Start-CaEndpoint
+            try {
+                $headers = @{ Authorization = "Bearer $((Get-CaAuthorizationToken -Domain 'demo').AuthorizationToken)" }
+                $tags = { param([string] $Repository) "$(Get-CaRepositoryEndpoint 'demo' $Repository npm)-/package/demo-lib/dist-tags" }
+                foreach ($tag in @{ Repository = 'main'; Tag = 'stable'; Version = '1.2.3' }, @{ Repository = 'main'; Tag = 'next'; Version = '2.0.0-beta.1' },
+                    @{ Repository = 'other'; Tag = 'stable'; Version = '1.0.0' }, @{ Repository = 'other'; Tag = 'legacy'; Version = '1.0.0' }) {
+                    Invoke-RestMethod -Method Put -Uri "$(& $tags $tag.Repository)/$($tag.Tag)" -Headers $headers -ContentType 'application/json' -Body "`"$($tag.Version)`"" | Out-Null
+                }
+                $before = Invoke-RestMethod -Uri (& $tags 'other') -Headers $headers
+                "latest=$($before.latest) stable=$($before.stable) legacy=$($before.legacy)" | Should -BeExactly 'latest=1.0.0 stable=1.0.0 legacy=1.0.0'
+
+                Copy-CaPackageVersion @Npm -DestinationRepository 'other' | Out-Null
+
+                # latest and stable point at 1.2.3 in main, so they come along; next points at a version not copied.
+                $after = Invoke-RestMethod -Uri (& $tags 'other') -Headers $headers
+                @($after.PSObject.Properties | ForEach-Object { '{0}={1}' -f $_.Name, $_.Value } | Sort-Object) |
+                    Should -Be @('latest=1.2.3', 'legacy=1.0.0', 'stable=1.2.3')
+                $source = Invoke-RestMethod -Uri (& $tags 'main') -Headers $headers
+                @($source.PSObject.Properties | ForEach-Object { '{0}={1}' -f $_.Name, $_.Value } | Sort-Object) |
+                    Should -Be @('latest=1.2.3', 'next=2.0.0-beta.1', 'stable=1.2.3')
+            }
+            finally { $endpoint | Stop-CaEndpoint }
+        }
+
+        It 'refuses to copy into a package whose origin configuration is publish=BLOCK with PackageVersionNotAllowed for every version' {
+            foreach ($v in '1.0', '1.1') { Publish-ToolVersion $v | Out-Null }
+            Set-CaPackageOriginConfiguration @Tool -Repository 'other' -Publish BLOCK -Upstream ALLOW | Out-Null
+
+            Copy-CaPackageVersion @Tool -Version '1.0', '1.1' -DestinationRepository 'other' -ErrorAction SilentlyContinue -ErrorVariable failures |
+                Should -BeNullOrEmpty
+
+            Format-BatchError $failures | Should -Be @('1.0=PackageVersionNotAllowed', '1.1=PackageVersionNotAllowed')
+            $failures[0].Exception.Message | Should -Match 'publish=BLOCK'
+            @(Get-CaPackageVersion @Tool -Repository 'other').Count | Should -Be 0
         }
     }
 

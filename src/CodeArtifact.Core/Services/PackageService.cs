@@ -578,7 +578,8 @@ public sealed partial class PackageService
 
     /// <summary>
     /// Copies versions between repositories of one domain (CopyPackageVersions) as metadata only: no blob is copied.
-    /// npm dist-tags that point at a copied version come along. All or nothing.
+    /// npm dist-tags that point at a copied version come along. All or nothing; a destination package with publish=BLOCK
+    /// fails every version with NOT_ALLOWED.
     /// </summary>
     public Outcome<IReadOnlyList<PackageVersionResult>> CopyVersions(string domain, string sourceRepository, string destinationRepository,
         string format, string? @namespace, string package, IReadOnlyList<string> versions, bool allowOverwrite = false,
@@ -615,6 +616,12 @@ public sealed partial class PackageService
                     (code, message) = ("MISMATCHED_REVISION", $"Version {requested} has revision {row.Revision}, not {wanted}.");
                 }
                 else if (row.Status is Disposed or Unfinished) (code, message) = ("NOT_ALLOWED", $"Version {requested} is {row.Status} and cannot be copied.");
+                else if (destinationPackage?.Origin.Publish == PackageOriginConfiguration.Block)
+                {
+                    // A copy adds versions the way a publish does, so publish=BLOCK (also set ahead of time on an empty package) refuses it.
+                    (code, message) = ("NOT_ALLOWED",
+                        $"'{p.Info.DisplayName}' in '{destinationName}' takes no copied versions: its origin configuration is publish=BLOCK; change it with Set-CaPackageOriginConfiguration.");
+                }
                 else if (!allowOverwrite && destinationPackage is not null && FindVersion(connection, transaction, destinationPackage.Id, row.VersionKey) is not null)
                 {
                     (code, message) = ("ALREADY_EXISTS", $"Version {requested} already exists in '{destinationName}'; use -AllowOverwrite to replace it.");

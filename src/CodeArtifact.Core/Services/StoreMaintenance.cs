@@ -58,8 +58,8 @@ public sealed class StoreMaintenance
                 foreach (var address in _store.Blobs.ListAddresses(domain).ToList())
                 {
                     if (referenced.Contains(address) || _store.Blobs.IsYoungerThan(domain, address, gracePeriod)) continue;
-                    _store.Blobs.DeleteAddress(domain, address);
-                    orphans++;
+                    // Only what was really deleted counts: a file outside its shard folder is listed, but is not at its address.
+                    if (_store.Blobs.DeleteAddress(domain, address)) orphans++;
                 }
                 transaction.Commit();
             }

@@ -67,6 +67,25 @@ public sealed class TokenService
     /// </summary>
     public Failure? Validate(string token, string domain)
     {
+        if (Read(token, out var payload) is { } failure) return failure;
+        if (!string.Equals(payload!.Domain, domain, StringComparison.Ordinal))
+        {
+            return new Failure(ErrorCodes.TokenDomainMismatch, FailureKind.AccessDenied,
+                $"The token is for the domain '{payload.Domain}', not '{domain}'.");
+        }
+        return CheckDomainAlive(payload);
+    }
+
+    /// <summary>
+    /// Checks a token for whichever domain it was issued for, where a request names no domain (an unknown route):
+    /// <c>InvalidToken</c>, <c>TokenExpired</c>, or <c>TokenDomainMismatch</c> when that domain has been removed.
+    /// </summary>
+    public Failure? Validate(string token) => Read(token, out var payload) ?? CheckDomainAlive(payload!);
+
+    /// <summary>Reads a token signed by this store that has not expired; any other token is a failure.</summary>
+    private Failure? Read(string token, out Payload? payload)
+    {
+        payload = null;
         var parts = token.Split('.');
         if (parts.Length != 3 || parts[0] + "." != Prefix) return Invalid("The token is not a PSCodeArtifact authorization token.");
         var body = parts[0] + "." + parts[1];
@@ -84,7 +103,6 @@ public sealed class TokenService
         {
             return Invalid("The token's signature is not valid for this store.");
         }
-        Payload? payload;
         try
         {
             payload = JsonSerializer.Deserialize<Payload>(payloadBytes);
@@ -99,16 +117,16 @@ public sealed class TokenService
             return new Failure(ErrorCodes.TokenExpired, FailureKind.AccessDenied,
                 $"The token expired at {DateTimeOffset.FromUnixTimeSeconds(payload.Exp):u}; get a new one with Get-CaAuthorizationToken.");
         }
-        if (!string.Equals(payload.Domain, domain, StringComparison.Ordinal))
-        {
-            return new Failure(ErrorCodes.TokenDomainMismatch, FailureKind.AccessDenied,
-                $"The token is for the domain '{payload.Domain}', not '{domain}'.");
-        }
+        return null;
+    }
+
+    private Failure? CheckDomainAlive(Payload payload)
+    {
         // One indexed read: this runs on every request, so it must not grow with the domain.
-        if (_store.Domains.CreatedTime(domain) != payload.Created)
+        if (_store.Domains.CreatedTime(payload.Domain) != payload.Created)
         {
             return new Failure(ErrorCodes.TokenDomainMismatch, FailureKind.AccessDenied,
-                $"The token was issued for an earlier domain named '{domain}' that has been removed.");
+                $"The token was issued for an earlier domain named '{payload.Domain}' that has been removed.");
         }
         return null;
     }

@@ -176,11 +176,19 @@ public sealed class FileBlobStore : IBlobStore
         if (!Directory.Exists(folder)) yield break;
         foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
         {
-            yield return Path.GetFileName(file);
+            // A file whose name is no address is not a blob, and the sweep could not even ask its age.
+            var name = Path.GetFileName(file);
+            if (IsAddress(name)) yield return name;
         }
     }
 
-    public void DeleteAddress(string domain, string address) => TryDelete(PathFor(domain, address));
+    // File.Delete succeeds for a file that is not there, so only a file found at the address counts as deleted: a stray
+    // copy outside its shard folder is listed under the same name, but is not the blob.
+    public bool DeleteAddress(string domain, string address)
+    {
+        var path = PathFor(domain, address);
+        return File.Exists(path) && TryDelete(path);
+    }
 
     public bool IsYoungerThan(string domain, string address, TimeSpan age) =>
         File.GetLastWriteTimeUtc(PathFor(domain, address)) > DateTime.UtcNow - age;
@@ -242,12 +250,14 @@ public sealed class FileBlobStore : IBlobStore
     private string PathFor(string domain, string address)
     {
         // Addresses are 64 hex digits, so a name can never climb out of the domain folder.
-        if (address.Length != 64 || !address.All(char.IsAsciiHexDigitLower))
+        if (!IsAddress(address))
         {
             throw new ArgumentException($"'{address}' is not a blob address.", nameof(address));
         }
         return Path.Combine(DomainFolder(domain), address[..2], address);
     }
+
+    private static bool IsAddress(string name) => name.Length == 64 && name.All(char.IsAsciiHexDigitLower);
 
     private static string CheckSha256(string sha256) =>
         sha256.Length == 64 && sha256.All(char.IsAsciiHexDigit)

@@ -60,11 +60,17 @@ public interface IBlobStore
     /// <summary>The stored name of a blob (a keyed hash of its SHA-256).</summary>
     string GetAddress(DomainKey domain, string sha256);
 
-    /// <summary>Lists the stored names of every blob of a domain, including orphans no catalog record refers to.</summary>
+    /// <summary>
+    /// Lists the stored names of every blob of a domain, including orphans no catalog record refers to. Only names that are
+    /// blob addresses are listed; other files in the domain's place are not blobs.
+    /// </summary>
     IEnumerable<string> ListAddresses(string domain);
 
-    /// <summary>Deletes a stored blob by its stored name (used to remove orphans).</summary>
-    void DeleteAddress(string domain, string address);
+    /// <summary>
+    /// Deletes a stored blob by its stored name (used to remove orphans). Returns true only when a blob was stored at that
+    /// address and this call deleted it: false for a blob that is not there (or could not be deleted).
+    /// </summary>
+    bool DeleteAddress(string domain, string address);
 
     /// <summary>True when the stored blob was written less than <paramref name="age"/> ago.</summary>
     bool IsYoungerThan(string domain, string address, TimeSpan age);

@@ -10,7 +10,10 @@ namespace PSCodeArtifact.PowerShell.Commands;
 [OutputType(typeof(PackageVersionInfo))]
 public sealed class GetCaPackageVersionCommand : CaPackageCmdlet
 {
-    /// <summary>Versions or wildcard patterns; a version without wildcards is described with its metadata.</summary>
+    /// <summary>
+    /// Versions or wildcard patterns, mixed as needed: a version without wildcards is described with its metadata (and is
+    /// an error when missing), a pattern filters the listing.
+    /// </summary>
     [Parameter(Position = 0)]
     [SupportsWildcards]
     [Alias("PackageVersion")]
@@ -26,22 +29,57 @@ public sealed class GetCaPackageVersionCommand : CaPackageCmdlet
 
     protected override void ProcessRecord()
     {
-        if (Version is not null && Version.All(v => !WildcardPattern.ContainsWildcardCharacters(v)))
+        var exact = Version?.Where(v => !WildcardPattern.ContainsWildcardCharacters(v)).ToList() ?? [];
+        var patterns = Version?.Where(WildcardPattern.ContainsWildcardCharacters).Select(v => WildcardPattern.Get(v, WildcardOptions.IgnoreCase)).ToList();
+        if (Version is not null && patterns!.Count == 0)
         {
-            foreach (var version in Version)
-            {
-                var described = IncludeUpstream ? DescribeThroughUpstreams(version) : Describe(Repository, version);
-                if (described.Succeeded && Status is not null && !string.Equals(described.Value!.Status, Status, StringComparison.OrdinalIgnoreCase)) continue;
-                WriteOutcome(described);
-            }
+            foreach (var version in exact) WriteDescribed(IncludeUpstream ? DescribeThroughUpstreams(version) : Describe(Repository, version));
             return;
         }
+        // With exact versions among the patterns, Status is applied here: an exact version of another status is left out, not missing.
+        var listingStatus = exact.Count == 0 ? Status : null;
         var listed = IncludeUpstream
-            ? Store.Packages.ListVersionsIncludingUpstreams(Domain, Repository, Format, Namespace, Package, Status)
-            : Store.Packages.ListVersions(Domain, Repository, Format, Namespace, Package, Status);
+            ? Store.Packages.ListVersionsIncludingUpstreams(Domain, Repository, Format, Namespace, Package, listingStatus)
+            : Store.Packages.ListVersions(Domain, Repository, Format, Namespace, Package, listingStatus);
         if (!WriteOutcome(listed, writeValue: false)) return;
-        var patterns = Version?.Select(v => WildcardPattern.Get(v, WildcardOptions.IgnoreCase)).ToList();
-        WriteObject(listed.Value!.Where(v => patterns is null || patterns.Any(p => p.IsMatch(v.Version))), enumerateCollection: true);
+        if (exact.Count == 0)
+        {
+            WriteObject(listed.Value!.Where(v => patterns is null || patterns.Any(p => p.IsMatch(v.Version))), enumerateCollection: true);
+            return;
+        }
+
+        // Exact versions mixed with patterns: each exact version is found in the format's normalised form and described,
+        // or reported missing, as it is on its own; the patterns filter the other versions. The output keeps the listing's order.
+        var format = PackageFormats.Get(Format).Value!;
+        string Key(string version) => format.NormalizeVersion(version).Value ?? version;
+        var wanted = exact.Select(Key).ToHashSet(StringComparer.Ordinal);
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var version in listed.Value!)
+        {
+            var key = Key(version.Version);
+            if (wanted.Contains(key))
+            {
+                found.Add(key);
+                if (HasStatus(version)) WriteOutcome(Describe(version.Repository, version.Version));
+            }
+            else if (HasStatus(version) && patterns!.Any(p => p.IsMatch(version.Version)))
+            {
+                WriteObject(version);
+            }
+        }
+        foreach (var missing in exact.Where(v => !found.Contains(Key(v))).DistinctBy(Key))
+        {
+            WriteOutcome(IncludeUpstream ? DescribeThroughUpstreams(missing) : Describe(Repository, missing));
+        }
+    }
+
+    private bool HasStatus(PackageVersionInfo version) => Status is null || string.Equals(version.Status, Status, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Writes a described version, leaving out one of another status than <see cref="Status"/> without an error.</summary>
+    private void WriteDescribed(Outcome<PackageVersionInfo> described)
+    {
+        if (described.Succeeded && !HasStatus(described.Value!)) return;
+        WriteOutcome(described);
     }
 
     private Outcome<PackageVersionInfo> Describe(string repository, string version) =>

@@ -21,14 +21,29 @@ public static class Auth
         var token = TokenOf(context.Request);
         if (token is null) return Challenge(context, ErrorCodes.MissingToken, "An authorization token is required: get one with Get-CaAuthorizationToken.");
         var state = context.RequestServices.GetRequiredService<EndpointState>();
-        if (state.Store.Tokens.Validate(token, domain) is { } failure)
-        {
-            return failure.Code == ErrorCodes.TokenDomainMismatch
-                ? Http.Error(StatusCodes.Status403Forbidden, failure.Code, failure.Message)
-                : Challenge(context, failure.Code, failure.Message);
-        }
+        if (state.Store.Tokens.Validate(token, domain) is { } failure) return Refuse(context, failure);
         return await next(invocation);
     }
+
+    /// <summary>
+    /// The answer to an unknown route: a challenge without a token or with one this store does not accept (as on every
+    /// route), a 404 that names the request only for a valid token, so a client without one learns nothing about paths.
+    /// </summary>
+    public static IResult UnknownRoute(HttpContext context)
+    {
+        var token = TokenOf(context.Request);
+        if (token is null) return Challenge(context, ErrorCodes.MissingToken, "An authorization token is required: get one with Get-CaAuthorizationToken.");
+        // The route names no domain, so the token is checked for the domain it was issued for.
+        if (Http.Store(context).Tokens.Validate(token) is { } failure) return Refuse(context, failure);
+        return Http.Error(StatusCodes.Status404NotFound, ErrorCodes.RouteNotFound,
+            $"The route {context.Request.Method} {context.Request.Path} does not exist on this endpoint.");
+    }
+
+    /// <summary>A token of another (or a removed) domain is a 403; a missing, bad or expired one a 401 challenge.</summary>
+    private static IResult Refuse(HttpContext context, Failure failure) =>
+        failure.Code == ErrorCodes.TokenDomainMismatch
+            ? Http.Error(StatusCodes.Status403Forbidden, failure.Code, failure.Message)
+            : Challenge(context, failure.Code, failure.Message);
 
     /// <summary>The token a request carries, from whichever place its client puts it.</summary>
     public static string? TokenOf(HttpRequest request)

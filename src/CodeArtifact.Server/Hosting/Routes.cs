@@ -23,10 +23,8 @@ public static class Routes
         Nuget.NugetEndpoints.MapNuget(app.MapGroup("/{domain}/nuget/{repository}").AddEndpointFilter(Auth.RequireDomainToken));
         Generic.GenericEndpoints.MapGeneric(app.MapGroup("/{domain}/generic/{repository}").AddEndpointFilter(Auth.RequireDomainToken));
 
-        // Anything else is a JSON 404 (never an HTML page), after the same challenge as every repository route, so an
-        // anonymous client learns nothing about which paths exist.
-        app.MapFallback("{**path}", (HttpContext context) => Auth.TokenOf(context.Request) is null
-            ? Auth.Challenge(context, Core.ErrorCodes.MissingToken, "An authorization token is required: get one with Get-CaAuthorizationToken.")
-            : Http.Error(StatusCodes.Status404NotFound, "NotFound", $"No route matches {context.Request.Method} {context.Request.Path}."));
+        // Anything else is a JSON 404 (never an HTML page), after the same token check as every repository route, so a
+        // client without a valid token learns nothing about which paths exist.
+        app.MapFallback("{**path}", Auth.UnknownRoute);
     }
 }
