@@ -119,6 +119,26 @@ public sealed class UpstreamReviewTests : UpstreamFixture
         Assert.Equal(0, BlobRows());
     }
 
+    [Theory]
+    [InlineData(null, "..")]
+    [InlineData(null, "a?write=true")]
+    [InlineData(null, "a#b")]
+    [InlineData("x?y", "a")]
+    public async Task NameNpmRefuses_NeverReachesTheRemote(string? scope, string name)
+    {
+        Registry.Serve("a", "{}", "application/json");
+        var before = Store.Remote.RemoteRequests;
+
+        var source = await Packages.GetNpmPackumentSourceAsync(Domain, "app", scope, name, true, CancellationToken.None);
+        var package = source.Failure is { } failure ? failure : (await Packages.GetNpmPackageAsync(source.Value!, CancellationToken.None)).Failure;
+        var opened = await Packages.OpenAssetThroughUpstreamsAsync(Domain, "app", "npm", scope, name, "1.0.0", $"{name}-1.0.0.tgz", CancellationToken.None);
+
+        Assert.Equal(FailureKind.NotFound, package?.Kind);
+        Assert.Equal(FailureKind.NotFound, opened.Failure?.Kind);
+        Assert.Equal(before, Store.Remote.RemoteRequests);
+        Assert.Empty(Registry.Requests);
+    }
+
     // ------------------------------------------------------------------ concurrency
 
     [Fact]
