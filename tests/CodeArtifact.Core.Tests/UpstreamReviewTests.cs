@@ -139,6 +139,27 @@ public sealed class UpstreamReviewTests : UpstreamFixture
         Assert.Empty(Registry.Requests);
     }
 
+    // A remote page of 100,000 files of one version: read and merged in a few seconds, where scanning the files listed so far
+    // for each new one (as the page parser and the merge did) took minutes of CPU per request.
+    [Fact(Timeout = 60_000)]
+    public async Task PypiPage_WithAHundredThousandFilesOfOneVersion_IsReadAndMerged()
+    {
+        Connect("team", "public:pypi", "pypi", Registry.BaseUri);
+        const int count = 100_000;
+        var page = new StringBuilder("""{"meta": {"api-version": "1.1"}, "name": "huge", "files": [""");
+        for (var i = 0; i < count; i++)
+        {
+            page.Append(i == 0 ? "" : ",").Append("{\"filename\": \"huge-1.0-py3-none-linux_").Append(i).Append(".whl\", \"url\": \"f/")
+                .Append(i).Append(".whl\", \"hashes\": {\"sha256\": \"").Append('a', 64).Append("\"}}");
+        }
+        Registry.Serve("simple/huge/", page.Append("]}").ToString(), "application/vnd.pypi.simple.v1+json");
+
+        var project = await Task.Run(() => Packages.GetPypiProjectThroughUpstreamsAsync(Domain, "app", "huge", CancellationToken.None));
+
+        Assert.True(project.Succeeded, project.Failure?.Message);
+        Assert.Equal(count, project.Value!.Files.Count);
+    }
+
     // ------------------------------------------------------------------ concurrency
 
     [Fact]
