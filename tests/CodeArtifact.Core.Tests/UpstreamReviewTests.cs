@@ -160,6 +160,30 @@ public sealed class UpstreamReviewTests : UpstreamFixture
         Assert.Equal(count, project.Value!.Files.Count);
     }
 
+    // One document read as two kinds: a feed whose registrations and flat container share a URL. The flat container's version
+    // list is no registration index, which is garbage (a 502 that says so), not an InvalidCastException.
+    [Fact]
+    public async Task NugetFeed_WhoseRegistrationsAndFlatContainerShareAUrl_IsUpstreamInvalid_NotACrash()
+    {
+        var shared = Registry.BaseUri + "v3/shared/";
+        Registry.Serve("v3/index.json", $$"""
+            {"version": "3.0.0", "resources": [
+              {"@id": "{{shared}}", "@type": "PackageBaseAddress/3.0.0"},
+              {"@id": "{{shared}}", "@type": "RegistrationsBaseUrl/3.6.0"}]}
+            """, "application/json");
+        Registry.Serve("v3/shared/odd.pkg/index.json", """{"versions": ["1.0.0"]}""", "application/json");
+        Connect("team", "public:nuget", "nuget", new Uri(Registry.BaseUri, "v3/index.json"));
+
+        var listed = await Packages.ListNugetVersionsThroughUpstreamsAsync(Domain, "app", "odd.pkg", CancellationToken.None);
+        var registration = await Packages.GetNugetPackageThroughUpstreamsAsync(Domain, "app", "odd.pkg", CancellationToken.None);
+        var download = await Packages.OpenNugetPackageThroughUpstreamsAsync(Domain, "app", "odd.pkg", "1.0.0", CancellationToken.None);
+
+        Assert.Equal(["1.0.0"], listed.Value);
+        Assert.Equal(ErrorCodes.UpstreamInvalid, registration.Failure?.Code);
+        Assert.Equal(ErrorCodes.UpstreamInvalid, download.Failure?.Code);
+        Assert.Empty(Packages.ListVersions(Domain, "team", "nuget", null, "odd.pkg").Value ?? []);
+    }
+
     // ------------------------------------------------------------------ concurrency
 
     [Fact]
