@@ -102,13 +102,15 @@ public sealed class ExternalConnectionTests : IDisposable
     [InlineData("file:///tmp/registry/")]
     [InlineData("http://user:secret@host/npm/")]
     [InlineData("http://host/npm/?token=1")]
+    [InlineData("http://host/npm/?access_token=secret")]
+    [InlineData("http://user:secret@host/npm/?a=b")]
     [InlineData("http://host/npm/#top")]
     public void New_RefusesAnUnusableUrl(string url)
     {
         var refused = Connections.New(Domain, "public:npm", "npm", new Uri(url));
 
         Assert.Equal(ErrorCodes.InvalidExternalConnection, refused.Failure?.Code);
-        // A password in the URL is not echoed back.
+        // A password in the URL (user info or a query token) is not echoed back.
         Assert.DoesNotContain("secret", refused.Failure!.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("secret", refused.Failure.Target ?? "", StringComparison.Ordinal);
     }

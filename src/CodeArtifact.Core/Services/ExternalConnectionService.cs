@@ -232,9 +232,15 @@ public sealed partial class ExternalConnectionService
 
     internal static string Key(string name) => name.ToLowerInvariant();
 
-    // A refused URL is echoed without the user info it may carry: a password must not reach error messages and logs.
-    private static string? Redacted(Uri? uri) =>
-        uri is { IsAbsoluteUri: true, UserInfo.Length: > 0 } ? new UriBuilder(uri) { UserName = "***", Password = "" }.Uri.ToString() : uri?.ToString();
+    // A refused URL is echoed without the user info or query it may carry: a password or token must not reach error messages and logs.
+    private static string? Redacted(Uri? uri)
+    {
+        if (uri is not { IsAbsoluteUri: true }) return uri?.ToString();
+        var redacted = new UriBuilder(uri);
+        if (uri.UserInfo.Length > 0) (redacted.UserName, redacted.Password) = ("***", "");
+        if (uri.Query.Length > 1) redacted.Query = "***";
+        return redacted.Uri.ToString();
+    }
 
     private static long? Id(SqliteConnection connection, SqliteTransaction? transaction, long domainId, string name) =>
         Sql.Scalar<long?>(connection, "SELECT id FROM external_connections WHERE domain_id = $d AND name_key = $key;", transaction,

@@ -57,6 +57,9 @@ public sealed partial class PackageService
     /// <summary>The remote's full packument of the chain's package, validated; garbage is an <see cref="ErrorCodes.UpstreamInvalid"/> failure.</summary>
     internal async Task<Outcome<NpmRemoteAnswer>> NpmRemotePackumentAsync(UpstreamChain chain, ExternalSource source, CancellationToken cancellationToken)
     {
+        // The name goes into the remote URL as it is: one npm refuses ("..", "a?b", "a#b") could reach other paths or queries of
+        // the remote's host, with the connection's credentials. No registry has such a package.
+        if (chain.Format.CheckName(chain.Namespace, chain.Name) is not null) return new NpmRemoteAnswer(null, null);
         var root = source.BaseUri.AbsoluteUri.EndsWith('/') ? source.BaseUri.AbsoluteUri : source.BaseUri.AbsoluteUri + "/";
         var escaped = chain.Namespace is { Length: > 0 } scope ? $"@{scope}%2f{chain.Name}" : chain.Name;
         var url = new Uri(root + escaped);

@@ -26,8 +26,14 @@ public sealed partial class PackageService
     private const string NugetJson = "application/json";
 
     // Parsed remote documents by the cached body they came from: the registry hands out the same array while the document is
-    // cached, so each fetch is parsed once and a refetch (a new array) is parsed again.
+    // cached, so each fetch is parsed once and a refetch (a new array) is parsed again. One table per kind of document: one body
+    // can be read as two kinds (a feed whose registrations and flat container share a URL, a page whose @id is its index), and
+    // each reading must find its own parse, never another kind's.
     private readonly ConditionalWeakTable<byte[], object> _nugetRemoteParsed = new();
+    private readonly ConditionalWeakTable<byte[], NugetRemoteFeed> _nugetRemoteFeeds = new();
+    private readonly ConditionalWeakTable<byte[], IReadOnlyList<NugetRemotePage>> _nugetRemoteIndexes = new();
+    private readonly ConditionalWeakTable<byte[], IReadOnlyList<NugetRemotePage>> _nugetRemotePages = new();
+    private readonly ConditionalWeakTable<byte[], NugetRemoteSearch> _nugetRemoteSearches = new();
 
     private async Task<Outcome<IReadOnlyList<string>?>> NugetRemoteVersionsAsync(UpstreamChain chain, ExternalSource source, CancellationToken cancellationToken)
     {
@@ -76,9 +82,9 @@ public sealed partial class PackageService
         {
             return RemoteRegistry.Invalid(source, $"it has no service index at {source.BaseUri} (404); the connection's URI must be a NuGet v3 service index (…/v3/index.json)");
         }
-        if (_nugetRemoteParsed.TryGetValue(document.Body, out var known)) return (NugetRemoteFeed)known;
+        if (_nugetRemoteFeeds.TryGetValue(document.Body, out var known)) return known;
         var parsed = ParseNugetServiceIndex(source, document);
-        if (parsed.Value is { } feed) _nugetRemoteParsed.AddOrUpdate(document.Body, feed);
+        if (parsed.Value is { } feed) _nugetRemoteFeeds.AddOrUpdate(document.Body, feed);
         return parsed;
     }
 
@@ -196,7 +202,8 @@ public sealed partial class PackageService
     /// <summary>A registration index (its pages) or one page document (a list of that one page); parsed once per fetched body.</summary>
     private Outcome<IReadOnlyList<NugetRemotePage>> ParseNugetRegistrationPages(ExternalSource source, RemoteDocument document, bool expectIndex)
     {
-        if (_nugetRemoteParsed.TryGetValue(document.Body, out var known)) return Outcome<IReadOnlyList<NugetRemotePage>>.From((IReadOnlyList<NugetRemotePage>)known);
+        var parsedPages = expectIndex ? _nugetRemoteIndexes : _nugetRemotePages;
+        if (parsedPages.TryGetValue(document.Body, out var known)) return Outcome<IReadOnlyList<NugetRemotePage>>.From(known);
         var pages = new List<NugetRemotePage>();
         try
         {
@@ -227,7 +234,7 @@ public sealed partial class PackageService
         {
             return RemoteRegistry.Invalid(source, $"the registration {document.Url} is not JSON ({e.Message})");
         }
-        _nugetRemoteParsed.AddOrUpdate(document.Body, pages);
+        parsedPages.AddOrUpdate(document.Body, pages);
         return pages;
 
         Outcome<NugetRemotePage> ParsePage(JsonElement page, Uri where, bool requireItems)
@@ -274,7 +281,7 @@ public sealed partial class PackageService
         var fetched = await _store.Remote.GetMetadataAsync(source, url, NugetJson, cancellationToken);
         if (fetched.Failure is { } failure) return failure;
         if (fetched.Value is not { } document) return Outcome<NugetRemoteSearch?>.From(null);
-        if (_nugetRemoteParsed.TryGetValue(document.Body, out var known)) return Outcome<NugetRemoteSearch?>.From((NugetRemoteSearch)known);
+        if (_nugetRemoteSearches.TryGetValue(document.Body, out var known)) return Outcome<NugetRemoteSearch?>.From(known);
         var hits = new List<NugetRemoteHit>();
         int total;
         try
@@ -310,7 +317,7 @@ public sealed partial class PackageService
             return RemoteRegistry.Invalid(source, $"its search answer {document.Url} is not JSON ({e.Message})");
         }
         var answer = new NugetRemoteSearch(total, hits);
-        _nugetRemoteParsed.AddOrUpdate(document.Body, answer);
+        _nugetRemoteSearches.AddOrUpdate(document.Body, answer);
         return Outcome<NugetRemoteSearch?>.From(answer);
     }
 

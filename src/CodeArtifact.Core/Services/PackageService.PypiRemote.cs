@@ -144,6 +144,7 @@ public sealed partial class PackageService
             }
             var name = root.TryGetProperty("name", out var named) && named.ValueKind == JsonValueKind.String ? named.GetString() : null;
             var listed = new List<PypiRemoteFile>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var file in files.EnumerateArray())
             {
                 if (file.ValueKind != JsonValueKind.Object) throw new InvalidDataException("lists a file that is not a JSON object");
@@ -163,7 +164,7 @@ public sealed partial class PackageService
                 long? size = file.TryGetProperty("size", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out var bytes) && bytes >= 0 ? bytes : null;
                 DateTimeOffset? uploaded = file.TryGetProperty("upload-time", out var t) && t.ValueKind == JsonValueKind.String
                     && DateTimeOffset.TryParse(t.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when) ? when : null;
-                Add(listed, project, fileName, url, sha256, requiresPython, yanked, reason, size, uploaded);
+                Add(listed, seen, project, fileName, url, sha256, requiresPython, yanked, reason, size, uploaded);
             }
             return new PypiParsedPage(project, new PypiRemotePage(name, listed), null);
         }
@@ -194,6 +195,7 @@ public sealed partial class PackageService
             baseUrl = resolvedBase;
         }
         var listed = new List<PypiRemoteFile>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (Match anchor in HtmlAnchor().Matches(html))
         {
             var attributes = Attributes(anchor.Groups["attributes"].Value);
@@ -207,12 +209,12 @@ public sealed partial class PackageService
             var url = ResolveFileUrl(baseUrl, link, fileName);
             var yanked = attributes.TryGetValue("data-yanked", out var reason);
             var requiresPython = attributes.GetValueOrDefault("data-requires-python") is { Length: > 0 } given ? given : null;
-            Add(listed, project, fileName, url, sha256, requiresPython, yanked, yanked && reason!.Length > 0 ? reason : null, null, null);
+            Add(listed, seen, project, fileName, url, sha256, requiresPython, yanked, yanked && reason!.Length > 0 ? reason : null, null, null);
         }
         return new PypiParsedPage(project, new PypiRemotePage(null, listed), null);
     }
 
-    private static void Add(List<PypiRemoteFile> listed, string project, string fileName, Uri url, string? sha256, string? requiresPython, bool yanked,
+    private static void Add(List<PypiRemoteFile> listed, HashSet<string> seen, string project, string fileName, Uri url, string? sha256, string? requiresPython, bool yanked,
         string? reason, long? size, DateTimeOffset? uploaded)
     {
         if (fileName.Contains('/') || fileName.Contains('\\')) throw new InvalidDataException($"lists a file name with a path separator ('{fileName}')");
@@ -221,7 +223,8 @@ public sealed partial class PackageService
             throw new InvalidDataException($"gives '{fileName}' a SHA-256 that is not 64 hexadecimal digits ('{sha256}')");
         }
         if (sha256 is null || ((PypiFormat)PackageFormats.Pypi).VersionOfFile(fileName, project) is not { } version) return;
-        if (listed.Any(f => f.FileName == fileName)) return;
+        // A set, not a scan of the list: a remote page may list hundreds of thousands of files.
+        if (!seen.Add(fileName)) return;
         listed.Add(new PypiRemoteFile(fileName, version, url, sha256.ToLowerInvariant(), requiresPython, yanked, reason, size, uploaded));
     }
 

@@ -155,6 +155,9 @@ public sealed partial class PackageService
     /// <summary>A version of the merged page: who listed it first, whether it is served, and its files so far.</summary>
     private sealed class MergedPypiVersion(string version, bool served, bool yanked, string? externalEntry)
     {
+        // The names in Files: a remote may list hundreds of thousands of files for one version.
+        private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+
         public string Version { get; } = version;
 
         public bool Served { get; } = served;
@@ -172,7 +175,7 @@ public sealed partial class PackageService
 
         public void Complete(PypiFile file)
         {
-            if (Files.Any(f => f.FileName == file.FileName)) return;
+            if (!_names.Add(file.FileName)) return;
             Files.Add(Yanked && !file.Yanked ? file with { Yanked = true } : file);
         }
     }

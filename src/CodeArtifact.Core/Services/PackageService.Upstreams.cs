@@ -42,6 +42,9 @@ internal sealed record RemoteAsset(Uri Url, ExpectedDigests? Expected);
 // partials; they build on ResolveChain, RemoteVersionsAsync and OpenAssetThroughChainAsync.
 public sealed partial class PackageService
 {
+    /// <summary>How long one ingestion (locating, downloading and storing one asset) may take.</summary>
+    private static readonly TimeSpan s_fetchTimeout = TimeSpan.FromMinutes(30);
+
     private readonly ConcurrentDictionary<string, Task<Outcome<bool>>> _ingests = new(StringComparer.Ordinal);
 
     /// <summary>The chain a package-manager request for one package searches (see <see cref="UpstreamChain"/>).</summary>
@@ -289,7 +292,7 @@ public sealed partial class PackageService
     private async Task<Outcome<bool>> FetchAndStoreAsync(UpstreamChain chain, ExternalSource source, string version, string asset)
     {
         // Not tied to the first requester: the others wait for the same fetch.
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(30));
+        using var timeout = new CancellationTokenSource(s_fetchTimeout);
         var located = await LocateRemoteAssetAsync(chain, source, version, asset, timeout.Token);
         if (located.Failure is { } notLocated) return notLocated;
         if (located.Value is not { } remote) return false;
@@ -305,7 +308,20 @@ public sealed partial class PackageService
             Expected = remote.Expected,
             IngestedFrom = source,
         };
-        var published = await PublishWithResultAsync(request, content, timeout.Token);
+        Outcome<PublishResult> published;
+        try
+        {
+            published = await PublishWithResultAsync(request, content, timeout.Token);
+        }
+        catch (RemoteRegistry.RemoteReadException broken)
+        {
+            // The remote broke off while sending: its failure (a 502 that says why), not ours; the staged part is gone.
+            return RemoteRegistry.Unavailable(source, $"the download of {remote.Url} broke off ({broken.Message.TrimEnd('.')})");
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            return RemoteRegistry.Unavailable(source, $"the download of {remote.Url} did not finish in {s_fetchTimeout.TotalMinutes} minutes");
+        }
         if (published.Failure is { } refused)
         {
             // The remote's bytes are not what it promised (a digest mismatch, not a package, another version): nothing is stored.

@@ -225,7 +225,13 @@ public sealed class RemoteRegistry
         return buffer.ToArray();
     }
 
-    /// <summary>A response body that disposes its response with it.</summary>
+    /// <summary>
+    /// Reading a remote asset's body failed (the remote broke the connection off or sent less than it announced): a failure of
+    /// the remote, told apart from failures of the local disk the bytes are written to.
+    /// </summary>
+    internal sealed class RemoteReadException(Exception inner) : IOException(inner.Message, inner);
+
+    /// <summary>A response body that disposes its response with it; a failed read is a <see cref="RemoteReadException"/>.</summary>
     private sealed class ResponseStream(HttpResponseMessage response, Stream inner) : Stream
     {
         public override bool CanRead => true;
@@ -234,9 +240,32 @@ public sealed class RemoteRegistry
         public override long Length => throw new NotSupportedException();
         public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
         public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            try
+            {
+                return inner.Read(buffer, offset, count);
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException)
+            {
+                throw new RemoteReadException(e);
+            }
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return await inner.ReadAsync(buffer, cancellationToken);
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException)
+            {
+                throw new RemoteReadException(e);
+            }
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
