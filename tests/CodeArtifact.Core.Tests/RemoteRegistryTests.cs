@@ -43,6 +43,26 @@ public sealed class RemoteRegistryTests : UpstreamFixture
     }
 
     [Fact]
+    public async Task Metadata_BeyondTheMemoryBudget_ForgetsTheDocumentsFetchedLongestAgo()
+    {
+        var body = new string('x', 1000);
+        foreach (var name in new[] { "a", "b", "c" }) Registry.Respond("/" + name, 200, $$"""{"pad":"{{body}}"}""");
+        var source = Source();
+        Remote.MaxCachedBytes = 2500;
+
+        await Get(source, "a");
+        await Get(source, "b");
+        await Get(source, "c");
+        var cached = Remote.CachedBytes;
+        await Get(source, "c");
+        await Get(source, "a");
+
+        Assert.InRange(cached, 1, 2500);
+        Assert.Equal(1, Registry.Count("/c"));
+        Assert.Equal(2, Registry.Count("/a"));
+    }
+
+    [Fact]
     public async Task Metadata_IsCachedForTheTtl_SoASecondCallSendsNoRequest()
     {
         Registry.Respond("/lib", 200, """{"name":"lib"}""");

@@ -92,6 +92,29 @@ public sealed class UpstreamReviewTests : UpstreamFixture
     }
 
     [Fact]
+    public async Task Tarball_TheRemoteStallsMidway_IsUpstreamUnavailable_AfterTheReadTimeout_AndNothingIsStored()
+    {
+        var bytes = NpmTarball.Create("stall", "1.0.0");
+        using var stalling = new BreakingServer(bytes.Length, bytes[..(bytes.Length / 2)], hold: TimeSpan.FromSeconds(30));
+        ServePackument("stall", "1.0.0", bytes, stalling.Url + "stall-1.0.0.tgz");
+        var saved = RemoteRegistry.AssetReadTimeout;
+        RemoteRegistry.AssetReadTimeout = TimeSpan.FromSeconds(1);
+        try
+        {
+            var opened = await Open("app", "stall", "1.0.0").WaitAsync(TimeSpan.FromSeconds(20));
+
+            Assert.Equal(ErrorCodes.UpstreamUnavailable, opened.Failure?.Code);
+            Assert.Contains("sent nothing", opened.Failure!.Message, StringComparison.Ordinal);
+            Assert.Empty(Versions("store", "stall"));
+            Assert.Equal(0, BlobRows());
+        }
+        finally
+        {
+            RemoteRegistry.AssetReadTimeout = saved;
+        }
+    }
+
+    [Fact]
     public async Task Tarball_OfAnotherPackage_WithAMatchingDigest_IsUpstreamInvalid_AndNothingIsStored()
     {
         var other = NpmTarball.Create("other", "1.0.0");
@@ -237,9 +260,10 @@ public sealed class UpstreamReviewTests : UpstreamFixture
     private sealed class BreakingServer : IDisposable
     {
         private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly CancellationTokenSource _stop = new();
         private readonly Task _loop;
 
-        public BreakingServer(int announced, byte[] sent)
+        public BreakingServer(int announced, byte[] sent, TimeSpan? hold = null)
         {
             _listener.Start();
             Url = $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/";
@@ -252,7 +276,7 @@ public sealed class UpstreamReviewTests : UpstreamFixture
                     {
                         client = await _listener.AcceptTcpClientAsync();
                     }
-                    catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                    catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException)
                     {
                         return;
                     }
@@ -271,6 +295,10 @@ public sealed class UpstreamReviewTests : UpstreamFixture
                         await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
                         await stream.WriteAsync(sent);
                         await stream.FlushAsync();
+                        if (hold is { } stall)
+                        {
+                            try { await Task.Delay(stall, _stop.Token); } catch (OperationCanceledException) { }
+                        }
                         client.Client.Shutdown(SocketShutdown.Both);
                     }
                 }
@@ -281,8 +309,10 @@ public sealed class UpstreamReviewTests : UpstreamFixture
 
         public void Dispose()
         {
+            _stop.Cancel();
             _listener.Stop();
             _loop.Wait(TimeSpan.FromSeconds(5));
+            _stop.Dispose();
         }
     }
 }

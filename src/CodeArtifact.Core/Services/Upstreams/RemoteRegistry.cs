@@ -20,6 +20,9 @@ public sealed class RemoteRegistry
     public const int MaxMetadataBytes = 64 * 1024 * 1024;
 
     private static readonly TimeSpan s_retryAfterFailure = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long an asset download may wait for the next bytes before the remote counts as stalled.</summary>
+    internal static TimeSpan AssetReadTimeout { get; set; } = TimeSpan.FromSeconds(60);
     private static readonly HttpClient s_http = new(new SocketsHttpHandler
     {
         AutomaticDecompression = DecompressionMethods.All,
@@ -37,6 +40,7 @@ public sealed class RemoteRegistry
     private readonly ConcurrentDictionary<string, Task<Entry>> _inflight = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, (byte[]? Sealed, string? Header)> _authorization = new();
     private long _remoteRequests;
+    private long _cachedBytes;
 
     internal RemoteRegistry(CaStore store)
     {
@@ -46,8 +50,47 @@ public sealed class RemoteRegistry
     /// <summary>How many requests this store has sent to remote registries (metadata and assets).</summary>
     public long RemoteRequests => Interlocked.Read(ref _remoteRequests);
 
+    /// <summary>
+    /// The most document bytes kept in memory; beyond it the documents fetched longest ago are forgotten (they are then
+    /// fetched again, and are no longer there to serve while their remote is down). Default 256 MiB.
+    /// </summary>
+    public long MaxCachedBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>The bytes of the documents cached now.</summary>
+    public long CachedBytes => Interlocked.Read(ref _cachedBytes);
+
     /// <summary>Forgets every cached document (the next request of each URL goes to the remote).</summary>
-    public void Clear() => _entries.Clear();
+    public void Clear()
+    {
+        foreach (var key in _entries.Keys) Forget(key);
+    }
+
+    private void Store(string key, Entry entry)
+    {
+        var previous = _entries.TryGetValue(key, out var old) ? old : null;
+        _entries[key] = entry;
+        Interlocked.Add(ref _cachedBytes, (entry.Body?.Length ?? 0) - (previous?.Body?.Length ?? 0));
+        if (Interlocked.Read(ref _cachedBytes) > MaxCachedBytes) Trim(key);
+    }
+
+    private void Forget(string key)
+    {
+        if (_entries.TryRemove(key, out var removed)) Interlocked.Add(ref _cachedBytes, -(removed.Body?.Length ?? 0));
+    }
+
+    // Forgets the documents fetched longest ago until three quarters of the budget is used; the one just stored stays.
+    private void Trim(string keep)
+    {
+        lock (_entries)
+        {
+            var target = MaxCachedBytes / 4 * 3;
+            foreach (var (key, _) in _entries.Where(e => e.Value.Body is not null && e.Key != keep).OrderBy(e => e.Value.FetchedAt).ToList())
+            {
+                if (Interlocked.Read(ref _cachedBytes) <= target) break;
+                Forget(key);
+            }
+        }
+    }
 
     private sealed record Entry(HttpStatusCode Status, byte[]? Body, string? ContentType, Uri Url, DateTimeOffset FetchedAt, string? Error,
         DateTimeOffset? FailedAt = null);
@@ -78,9 +121,11 @@ public sealed class RemoteRegistry
                 }
                 var fetched = await FetchAsync(source, url, accept, cached);
                 // Stale-if-error: a failed refresh keeps the last good answer (a document or a 404) and notes the failure.
-                if (fetched.Error is null || cached is null || cached.FetchedAt == default) _entries[key] = fetched;
-                else _entries[key] = cached with { FailedAt = fetched.FailedAt, Error = fetched.Error };
-                mine.SetResult(_entries[key]);
+                var stored = fetched.Error is null || cached is null || cached.FetchedAt == default
+                    ? fetched
+                    : cached with { FailedAt = fetched.FailedAt, Error = fetched.Error };
+                Store(key, stored);
+                mine.SetResult(stored);
             }
             catch (Exception e)
             {
@@ -254,9 +299,16 @@ public sealed class RemoteRegistry
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
+            // A remote that sends its headers and then stalls must not hold the download (and every request waiting on it).
+            using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            idle.CancelAfter(AssetReadTimeout);
             try
             {
-                return await inner.ReadAsync(buffer, cancellationToken);
+                return await inner.ReadAsync(buffer, idle.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new RemoteReadException(new TimeoutException($"the remote sent nothing for {AssetReadTimeout.TotalSeconds:0} s"));
             }
             catch (Exception e) when (e is IOException or HttpRequestException)
             {
