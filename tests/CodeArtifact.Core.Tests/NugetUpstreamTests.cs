@@ -110,6 +110,24 @@ public sealed class NugetUpstreamTests : UpstreamFixture
     }
 
     [Fact]
+    public async Task RegistrationWithMorePagesToFetchThanAFeedServes_IsUpstreamInvalid_WithoutFetchingThemAll()
+    {
+        var nupkg = Nupkg("Many.Pages", "1.0.0");
+        Registry.Serve("/v3/flatcontainer/many.pages/index.json", """{"versions":["1.0.0"]}""");
+        Registry.Serve("/v3/flatcontainer/many.pages/1.0.0/many.pages.1.0.0.nupkg", nupkg);
+        var pages = Enumerable.Range(0, 500).Select(i => new Dictionary<string, string> { ["@id"] = $"{Registry.BaseUri}v3/registration/many.pages/page{i}.json" });
+        Registry.Serve("/v3/registration/many.pages/index.json", JsonSerializer.SerializeToUtf8Bytes(new { count = 500, items = pages }));
+        for (var i = 0; i < 500; i++) Registry.Serve($"/v3/registration/many.pages/page{i}.json", """{"items":[]}""");
+
+        var opened = await Packages.OpenNugetPackageThroughUpstreamsAsync(Domain, "app", "Many.Pages", "1.0.0", CancellationToken.None);
+
+        Assert.Equal(ErrorCodes.UpstreamInvalid, opened.Failure?.Code);
+        Assert.True(opened.Failure!.Message.Contains("pages to fetch", StringComparison.Ordinal), opened.Failure.Message);
+        Assert.InRange(Registry.Requests.Count(r => r.Contains("/page", StringComparison.Ordinal)), 1, 128);
+        Assert.False(Packages.ListVersions(Domain, "store", "nuget", null, "Many.Pages").Succeeded);
+    }
+
+    [Fact]
     public async Task RemoteNupkgThatDoesNotMatchItsPackageHash_IsRefused_AndNothingIsStored()
     {
         _remote.AddPackage("Forged.Pkg", ("1.0.0", Nupkg("Forged.Pkg", "1.0.0")));

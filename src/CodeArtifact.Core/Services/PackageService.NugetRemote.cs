@@ -178,12 +178,18 @@ public sealed partial class PackageService
         if (pages.Failure is { } badIndex) return badIndex;
 
         var leaves = new List<NugetRemoteLeaf>();
+        var fetchedPages = 0;
         foreach (var page in pages.Value!)
         {
             if (wantPage is not null && page.Lower is { } lower && page.Upper is { } upper && !wantPage(lower, upper)) continue;
             var items = page.Leaves;
             if (items is null)
             {
+                // A registration that makes every request fetch thousands of pages is not one a feed serves.
+                if (++fetchedPages > NugetMaxRemotePages)
+                {
+                    return RemoteRegistry.Invalid(source, $"its registration index {url} has more than {NugetMaxRemotePages} pages to fetch");
+                }
                 var pageDocument = await _store.Remote.GetMetadataAsync(source, page.Url!, NugetJson, cancellationToken);
                 if (pageDocument.Failure is { } pageFailure) return pageFailure;
                 if (pageDocument.Value is not { } fetchedPage) return RemoteRegistry.Invalid(source, $"its registration page {page.Url} does not exist (404)");
@@ -196,6 +202,9 @@ public sealed partial class PackageService
         }
         return Outcome<IReadOnlyList<NugetRemoteLeaf>?>.From(leaves);
     }
+
+    /// <summary>The most registration pages one remote registration may need fetched (128 pages hold some 8,000 versions).</summary>
+    private const int NugetMaxRemotePages = 128;
 
     private sealed record NugetRemotePage(Uri? Url, NuGetVersion? Lower, NuGetVersion? Upper, IReadOnlyList<NugetRemoteLeaf>? Leaves);
 
