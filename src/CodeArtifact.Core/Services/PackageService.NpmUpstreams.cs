@@ -60,25 +60,24 @@ public sealed partial class PackageService
     public async Task<Outcome<NpmPackumentSource>> GetNpmPackumentSourceAsync(string domain, string repository, string? scope, string name,
         bool includeUpstreams, CancellationToken cancellationToken)
     {
-        UpstreamChain chain;
-        Dictionary<int, string> stamps;
-        using (var connection = _store.Catalog.Open())
+        if (!includeUpstreams)
         {
-            if (!includeUpstreams)
-            {
-                var resolved = ResolvePackage(connection, null, domain, repository, "npm", scope, name);
-                if (resolved.Failure is { } failure) return failure;
-                return new NpmPackumentSource(domain, repository, scope, name, NpmStamp(connection, null, resolved.Value!.Id), null, s_noRemotes);
-            }
-            var resolvedChain = ResolveChain(connection, null, domain, repository, "npm", scope, name);
-            if (resolvedChain.Failure is { } noChain) return noChain;
-            chain = resolvedChain.Value!;
+            var stamp = GetNpmStamp(domain, repository, scope, name);
+            if (stamp.Failure is { } failure) return failure;
+            return new NpmPackumentSource(domain, repository, scope, name, stamp.Value!, null, s_noRemotes);
+        }
+        var resolvedChain = ResolveChain(domain, repository, "npm", scope, name);
+        if (resolvedChain.Failure is { } noChain) return noChain;
+        var chain = resolvedChain.Value!;
+        Dictionary<int, string> stamps;
+        using (var reader = _store.Catalog.RentReader())
+        {
             if (chain.IsLocalOnly)
             {
                 if (chain.Asked.PackageId is not { } id) return NpmNotInRepository(chain);
-                return new NpmPackumentSource(domain, repository, scope, name, NpmStamp(connection, null, id), null, s_noRemotes);
+                return new NpmPackumentSource(domain, repository, scope, name, NpmStamps(reader, [id])[id], null, s_noRemotes);
             }
-            stamps = NpmMemberStamps(connection, null, chain);
+            stamps = NpmMemberStamps(reader, chain);
         }
         var remotes = await NpmRemoteAnswersAsync(chain, cancellationToken);
         return new NpmPackumentSource(domain, repository, scope, name, NpmMergedStamp(chain, stamps, remotes), chain, remotes);
@@ -277,12 +276,28 @@ public sealed partial class PackageService
     /// <summary>Each repository member's package stamp, by chain index (members without the package have none).</summary>
     private static Dictionary<int, string> NpmMemberStamps(SqliteConnection connection, SqliteTransaction? transaction, UpstreamChain chain)
     {
-        var stamps = new Dictionary<int, string>();
+        var ids = NpmMemberPackages(chain);
+        using var command = Sql.Command(connection, NpmStampQuery, transaction, ("$packages", "[" + string.Join(',', ids.Values.Distinct()) + "]"));
+        var byPackage = NpmStamps(command, ids.Values.Distinct().ToList());
+        return ids.ToDictionary(m => m.Key, m => byPackage[m.Value]);
+    }
+
+    private static Dictionary<int, string> NpmMemberStamps(CatalogReader reader, UpstreamChain chain)
+    {
+        var ids = NpmMemberPackages(chain);
+        var byPackage = NpmStamps(reader, ids.Values.Distinct().ToList());
+        return ids.ToDictionary(m => m.Key, m => byPackage[m.Value]);
+    }
+
+    /// <summary>The package id of each repository member that holds the package, by chain index.</summary>
+    private static Dictionary<int, long> NpmMemberPackages(UpstreamChain chain)
+    {
+        var ids = new Dictionary<int, long>();
         for (var i = 0; i < chain.Members.Count; i++)
         {
-            if (chain.Members[i] is { External: null, PackageId: { } packageId }) stamps[i] = NpmStamp(connection, transaction, packageId);
+            if (chain.Members[i] is { External: null, PackageId: { } packageId }) ids[i] = packageId;
         }
-        return stamps;
+        return ids;
     }
 
     private async Task<Dictionary<int, Outcome<NpmRemoteAnswer>>> NpmRemoteAnswersAsync(UpstreamChain chain, CancellationToken cancellationToken)
