@@ -32,6 +32,9 @@ public sealed class DomainKey : IDisposable
 
     internal ReadOnlyMemory<byte> KeyMemory => Material.Key;
 
+    /// <summary>The material this handle refers to (tests see whether it was cleared).</summary>
+    internal DomainKeyMaterial SharedMaterial => _material;
+
     private DomainKeyMaterial Material => Volatile.Read(ref _disposed) == 0 ? _material : throw new ObjectDisposedException(nameof(DomainKey));
 
     /// <summary>The stored name of a blob: HMAC-SHA256 of its plaintext SHA-256 under a key derived from the data key.</summary>
@@ -79,6 +82,9 @@ internal sealed class DomainKeyMaterial
 
     /// <summary>The key blob names are derived with (see <see cref="DomainKey.Address"/>).</summary>
     public byte[] NameKey => _nameKey;
+
+    /// <summary>True once the last reference went and the key was zeroed.</summary>
+    public bool IsCleared => Volatile.Read(ref _references) <= 0;
 
     /// <summary>Takes one more reference; false when the material is already cleared (then it must not be used).</summary>
     public bool TryAddReference()
