@@ -263,6 +263,48 @@ public sealed class ReadCacheTests : UpstreamFixture
     }
 
     [Fact]
+    public async Task PackageChangeSequence_MovesWithEveryChangeOfVersionsAssetsAndTags_AndIsNeverReused()
+    {
+        long Changes(string repository)
+        {
+            var chain = Store.Packages.ResolveChain(Domain, repository, "npm", null, "lib").Value!;
+            return chain.Asked.PackageId is { } id ? chain.PackageChanges[id] : -1;
+        }
+        var request = new PublishRequest(Domain, "store", "lib-1.0.0.tgz") { Format = "npm", Package = "lib", Version = "1.0.0" };
+        Assert.True((await Packages.PublishAsync(request, new MemoryStream(NpmTarball("lib", "1.0.0")), CancellationToken.None)).Succeeded);
+        var seen = new List<long> { Changes("store") };
+        var changes = new (string What, Func<Task> Change)[]
+        {
+            ("a version was published", async () => Assert.True((await Packages.PublishAsync(request with { FileName = "lib-1.1.0.tgz", Version = "1.1.0" },
+                new MemoryStream(NpmTarball("lib", "1.1.0")), CancellationToken.None)).Succeeded)),
+            ("a status changed", () => Done(Packages.UpdateStatus(Domain, "store", "npm", null, "lib", ["1.0.0"], PackageService.Unlisted).Succeeded)),
+            ("a dist-tag was set", () => Done(Packages.SetNpmDistTag(Domain, "store", null, "lib", "beta", "1.1.0").Succeeded)),
+            ("a dist-tag was removed", () => Done(Packages.RemoveNpmDistTag(Domain, "store", null, "lib", "beta").Succeeded)),
+            ("the origin configuration changed", () => Done(Packages.SetOriginConfiguration(Domain, "store", "npm", null, "lib", "ALLOW", "ALLOW").Succeeded)),
+            ("a version was deleted", () => Done(Packages.DeleteVersions(Domain, "store", "npm", null, "lib", ["1.1.0"]).Succeeded)),
+        };
+        foreach (var (what, change) in changes)
+        {
+            await change();
+            var now = Changes("store");
+            Assert.True(now > seen[^1], $"The package's change sequence did not move when {what}.");
+            seen.Add(now);
+        }
+
+        static Task Done(bool succeeded)
+        {
+            Assert.True(succeeded);
+            return Task.CompletedTask;
+        }
+
+        // Retention copies the version into app: a new package row, whose sequence is newer than anything seen.
+        var opened = await Packages.OpenAssetThroughUpstreamsAsync(Domain, "app", "npm", null, "lib", "1.0.0", "lib-1.0.0.tgz", CancellationToken.None);
+        Assert.True(opened.Succeeded, opened.Failure?.Message);
+        await opened.Value.Content.DisposeAsync();
+        Assert.True(Changes("app") > seen[^1]);
+    }
+
+    [Fact]
     public void CatalogOfSchema3_MigratesToTheUpstreamCounter()
     {
         var path = Path.Combine(Store.Path, "older.db");
@@ -276,9 +318,9 @@ public sealed class ReadCacheTests : UpstreamFixture
             {
                 while (reader.Read()) triggers.Add(reader.GetString(0));
             }
-            Assert.Equal(14, triggers.Count);
+            Assert.Equal(25, triggers.Count);
             foreach (var trigger in triggers) Sql.Execute(connection, $"DROP TRIGGER {trigger};");
-            Sql.Execute(connection, "DROP TABLE catalog_counters; PRAGMA user_version = 3;");
+            Sql.Execute(connection, "DROP TABLE catalog_counters; ALTER TABLE packages DROP COLUMN change_seq; PRAGMA user_version = 3;");
         }
 
         new Catalog(path).Migrate();
@@ -287,6 +329,8 @@ public sealed class ReadCacheTests : UpstreamFixture
         Assert.Equal(Catalog.SchemaVersion, Catalog.UserVersion(migrated));
         Sql.Execute(migrated, "INSERT INTO domains (name, status, created_time, key_provider, key_id, wrapped_key) VALUES ('x', 'Active', 0, 'local', 'k', x'00');");
         Assert.Equal(1, Sql.Scalar<long>(migrated, UpstreamGraph.CounterQuery + ";"));
+        Assert.Equal(0, Sql.Scalar<long>(migrated, "SELECT value FROM catalog_counters WHERE name = 'packages';"));
+        Assert.NotEqual(0, Sql.Scalar<long>(migrated, "SELECT value FROM catalog_counters WHERE name = 'catalog';"));
         SqliteConnection.ClearPool(migrated);
     }
 
@@ -349,14 +393,16 @@ public sealed class ReadCacheTests : UpstreamFixture
     }
 
     /// <summary>The list and stamp the endpoint uses, checked against the list the full path computes.</summary>
-    private async Task<(string? Stamp, IReadOnlyList<string> Versions)> VersionList(string repository = "app", string id = "Cached.Lib")
+    private async Task<(string Stamp, IReadOnlyList<string> Versions)> VersionList(string repository = "app", string id = "Cached.Lib")
     {
         var source = await Packages.GetNugetVersionsSourceAsync(Domain, repository, id, CancellationToken.None);
         Assert.True(source.Succeeded, source.Failure?.Message);
+        var listed = await source.Value!.ListAsync(CancellationToken.None);
+        Assert.True(listed.Succeeded, listed.Failure?.Message);
         var full = await Packages.ListNugetVersionsThroughUpstreamsAsync(Domain, repository, id, CancellationToken.None);
         Assert.True(full.Succeeded, full.Failure?.Message);
-        Assert.Equal(full.Value!, source.Value!.Versions);
-        return (source.Value.Stamp, source.Value.Versions);
+        Assert.Equal(full.Value!, listed.Value!);
+        return (source.Value.Stamp, listed.Value!);
     }
 
     [Fact]
@@ -372,15 +418,14 @@ public sealed class ReadCacheTests : UpstreamFixture
 
         var (stamp, versions) = await VersionList();
         Assert.Equal(["0.9.0", "1.0.0"], versions);
-        Assert.NotNull(stamp);
         Assert.Equal(stamp, (await VersionList()).Stamp);
-        var seen = new HashSet<string> { stamp! };
+        var seen = new HashSet<string> { stamp };
 
-        async Task<string?> Changed(string what, params string[] expected)
+        async Task<string> Changed(string what, params string[] expected)
         {
             var (now, list) = await VersionList();
             Assert.Equal(expected, list);
-            Assert.True(now is null || seen.Add(now), $"The stamp did not change when {what}.");
+            Assert.True(seen.Add(now), $"The stamp did not change when {what}.");
             return now;
         }
 
@@ -389,12 +434,12 @@ public sealed class ReadCacheTests : UpstreamFixture
         await Push("app", "Cached.Lib", "1.5.0");
         await Changed("a version was pushed to the asked repository", "0.9.0", "1.0.0", "1.5.0", "2.0.0-beta.1");
         Assert.True(Packages.SetNugetListed(Domain, "team", "Cached.Lib", "2.0.0-beta.1", listed: false).Succeeded);
-        var unlisted = await Changed("a version was unlisted", "0.9.0", "1.0.0", "1.5.0", "2.0.0-beta.1");
+        await Changed("a version was unlisted", "0.9.0", "1.0.0", "1.5.0", "2.0.0-beta.1");
         Assert.True(Packages.SetOriginConfiguration(Domain, "app", "nuget", null, "Cached.Lib", "ALLOW", "BLOCK").Succeeded);
         await Changed("the asked repository blocked upstreams", "1.5.0");
         Assert.True(Packages.SetOriginConfiguration(Domain, "app", "nuget", null, "Cached.Lib", "ALLOW", "ALLOW").Succeeded);
-        // Back where it was: the same list under the same stamp.
-        Assert.Equal(unlisted, (await VersionList()).Stamp);
+        // Back where it was, under a stamp never seen: a list read after a stamp may stand for it, so stamps never come back.
+        await Changed("the asked repository allowed upstreams again", "0.9.0", "1.0.0", "1.5.0", "2.0.0-beta.1");
         Assert.True(Packages.UpdateStatus(Domain, "app", "nuget", null, "Cached.Lib", ["1.5.0"], PackageService.Archived).Succeeded);
         await Changed("the asked repository archived a version", "0.9.0", "1.0.0", "2.0.0-beta.1");
         Assert.True(OtherProcess().Repositories.Update(Domain, "team", null, []).Succeeded);
@@ -415,9 +460,10 @@ public sealed class ReadCacheTests : UpstreamFixture
         })
         {
             var source = await Packages.GetNugetVersionsSourceAsync(domain, repository, id, CancellationToken.None);
+            var listed = source.Succeeded ? await source.Value!.ListAsync(CancellationToken.None) : source.Failure!;
             var full = await Packages.ListNugetVersionsThroughUpstreamsAsync(domain, repository, id, CancellationToken.None);
             Assert.False(full.Succeeded);
-            Assert.Equal(full.Failure, source.Failure);
+            Assert.Equal(full.Failure, listed.Failure);
         }
     }
 
@@ -436,6 +482,45 @@ public sealed class ReadCacheTests : UpstreamFixture
         Assert.True(Packages.UpdateStatus(Domain, "app", "npm", null, "lib", ["1.0.0"], PackageService.Archived).Succeeded);
 
         Assert.Equal(ThreeQueryStamp("app", "lib"), Packages.GetNpmStamp(Domain, "app", null, "lib").Value);
+    }
+
+    [Fact]
+    public async Task NpmPackumentCacheKey_NeverComesBack_OnceAnythingThePackumentShowsChanged()
+    {
+        async Task Publish(string repository, string version)
+        {
+            var request = new PublishRequest(Domain, repository, $"lib-{version}.tgz") { Format = "npm", Package = "lib", Version = version };
+            var published = await Packages.PublishAsync(request, new MemoryStream(NpmTarball("lib", version)), CancellationToken.None);
+            Assert.True(published.Succeeded, published.Failure?.Message);
+        }
+        await Publish("store", "1.0.0");
+        foreach (var repository in new[] { "team", "app" })
+        {
+            Assert.True(Packages.SetOriginConfiguration(Domain, repository, "npm", null, "lib", "ALLOW", "ALLOW").Succeeded);
+        }
+        var seen = new HashSet<string>();
+        async Task Changed(string what)
+        {
+            var source = (await Packages.GetNpmPackumentSourceAsync(Domain, "app", null, "lib", includeUpstreams: true, CancellationToken.None)).Value!;
+            Assert.True(seen.Add(source.CacheKey), $"The cache key came back when {what}.");
+            var again = (await Packages.GetNpmPackumentSourceAsync(Domain, "app", null, "lib", includeUpstreams: true, CancellationToken.None)).Value!;
+            Assert.Equal(source.CacheKey, again.CacheKey);
+            Assert.Equal(source.Stamp, again.Stamp);
+        }
+
+        await Changed("nothing happened yet");
+        await Publish("team", "1.1.0");
+        await Changed("a version was published upstream");
+        Assert.True(Packages.SetNpmDistTag(Domain, "store", null, "lib", "old", "1.0.0").Succeeded);
+        await Changed("an upstream set a dist-tag");
+        Assert.True(Packages.SetOriginConfiguration(Domain, "app", "npm", null, "lib", "ALLOW", "BLOCK").Succeeded);
+        await Changed("the asked repository blocked upstreams");
+        Assert.True(Packages.SetOriginConfiguration(Domain, "app", "npm", null, "lib", "ALLOW", "ALLOW").Succeeded);
+        await Changed("the asked repository allowed upstreams again");
+        Assert.True(OtherProcess().Repositories.Update(Domain, "app", null, []).Succeeded);
+        await Changed("another process removed the upstream link");
+        Assert.True(OtherProcess().Repositories.Update(Domain, "app", null, ["team"]).Succeeded);
+        await Changed("another process restored the upstream link");
     }
 
     /// <summary>The stamp as it was computed before it became one query: the package, its versions by id, then its tags by name.</summary>

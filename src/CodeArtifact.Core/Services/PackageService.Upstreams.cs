@@ -29,6 +29,30 @@ internal sealed record UpstreamChain(string Domain, long DomainId, IPackageForma
     /// <summary>True when nothing but the asked repository is searched.</summary>
     public bool IsLocalOnly => Members.Count == 1;
 
+    /// <summary>The catalog's random identity (stamps built from its counters never match another catalog's).</summary>
+    public long CatalogId { get; init; }
+
+    /// <summary>The catalog's upstream counter when the chain was read (it only grows).</summary>
+    public long UpstreamCounter { get; init; }
+
+    /// <summary>The <c>change_seq</c> of each member's package row, by package id: it moves with every change of its versions, assets and tags.</summary>
+    public IReadOnlyDictionary<long, long> PackageChanges { get; init; } = new Dictionary<long, long>();
+
+    /// <summary>
+    /// Changes whenever anything the chain's repositories hold for the package may have changed: the catalog, its upstream
+    /// counter, <see cref="Stamp"/> and each member package's change sequence (what remotes answer is not part of it). Built
+    /// from counters that only grow, it never comes back once things changed, so what was read after it may stand for it.
+    /// </summary>
+    public string ContentStamp
+    {
+        get
+        {
+            var text = new System.Text.StringBuilder().Append(CatalogId).Append('|').Append(UpstreamCounter).Append('|').Append(Stamp).Append('|');
+            foreach (var (package, changes) in PackageChanges.OrderBy(p => p.Key)) text.Append(package).Append('@').Append(changes).Append(',');
+            return text.ToString();
+        }
+    }
+
     /// <summary>Changes whenever the chain's composition changes (a link, a connection, a package row, an origin setting).</summary>
     public string Stamp => string.Join(',', Members.Select(m => m.External is { } e
         ? $"x{e.ConnectionId}"
@@ -77,10 +101,12 @@ public sealed partial class PackageService
                 if (!fresh) continue;
                 return RepositoryService.NotFound(domain, repository);
             }
-            var (counter, rows) = ChainPackageRows(reader, graph.Reachable(repositoryId), f.Name, nsKey, nameKey);
+            var (counter, rows, changes) = ChainPackageRows(reader, graph.Reachable(repositoryId), f.Name, nsKey, nameKey);
             // Changed since the graph was read: read it again (once; a graph read just now is as current as these rows).
             if (counter != graph.Counter && !fresh) continue;
-            return BuildChain(graph, domain, repositoryId, f, @namespace, package, nsKey, nameKey, rows);
+            var chain = BuildChain(graph, domain, repositoryId, f, @namespace, package, nsKey, nameKey, rows);
+            var members = chain.Members.Where(m => m.PackageId is not null).Select(m => m.PackageId!.Value).ToHashSet();
+            return chain with { CatalogId = graph.CatalogId, UpstreamCounter = counter, PackageChanges = changes.Where(c => members.Contains(c.Key)).ToDictionary() };
         }
     }
 
@@ -101,26 +127,31 @@ public sealed partial class PackageService
         return _upstreamGraphs.AddOrUpdate(domain, graph, (_, known) => known.Counter > graph.Counter ? known : graph);
     }
 
-    /// <summary>The upstream counter and the package's row in each of <paramref name="repositories"/> (a JSON array of ids) that has one.</summary>
-    private static (long Counter, Dictionary<long, PackageRow> Rows) ChainPackageRows(CatalogReader reader, string repositories, string format,
-        string nsKey, string nameKey)
+    /// <summary>
+    /// The upstream counter, the package's row in each of <paramref name="repositories"/> (a JSON array of ids) that has one,
+    /// and each such package's change sequence.
+    /// </summary>
+    private static (long Counter, Dictionary<long, PackageRow> Rows, Dictionary<long, long> Changes) ChainPackageRows(CatalogReader reader, string repositories,
+        string format, string nsKey, string nameKey)
     {
         using var rows = reader.Statement("""
-            SELECT c.value, p.repository_id, p.id, p.namespace, p.name, p.origin_publish, p.origin_upstream FROM catalog_counters c
+            SELECT c.value, p.repository_id, p.id, p.namespace, p.name, p.origin_publish, p.origin_upstream, p.change_seq FROM catalog_counters c
             LEFT JOIN packages p ON p.repository_id IN (SELECT value FROM json_each($repositories))
                 AND p.format = $format AND p.namespace_key = $ns AND p.name_key = $name
             WHERE c.name = 'upstreams';
             """, ("$repositories", repositories), ("$format", format), ("$ns", nsKey), ("$name", nameKey)).ExecuteReader();
         long counter = -1;
         var found = new Dictionary<long, PackageRow>();
+        var changes = new Dictionary<long, long>();
         while (rows.Read())
         {
             counter = rows.GetInt64(0);
             if (rows.IsDBNull(1)) continue;
             found[rows.GetInt64(1)] = new PackageRow(rows.GetInt64(2), rows.GetString(3), rows.GetString(4),
                 new PackageOriginConfiguration(rows.GetString(5), rows.GetString(6)));
+            changes[rows.GetInt64(2)] = rows.GetInt64(7);
         }
-        return (counter, found);
+        return (counter, found, changes);
     }
 
     /// <summary>The chain from the asked repository: depth-first through upstreams in order, each repository once, at most 25.</summary>

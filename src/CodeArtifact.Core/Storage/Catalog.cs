@@ -278,13 +278,66 @@ public sealed class Catalog
         """,
         // Counters that triggers bump on every change of what they watch, so a process can keep derived data in memory and
         // notice with one indexed read that another process (a cmdlet) changed it. 'upstreams': the domains, repositories,
-        // upstream links and external connections an upstream chain is computed from.
+        // upstream links and external connections an upstream chain is computed from. 'packages': a sequence each change of a
+        // package (created, origin configuration) or of its versions, assets or dist-tags draws from, recorded in
+        // packages.change_seq. Both only grow, so a stamp built from them never comes back (row ids can).
+        // 'catalog': a random identity, so stamps built from these counters never match those of another catalog.
         """
         CREATE TABLE catalog_counters (
             name  TEXT    NOT NULL PRIMARY KEY,
             value INTEGER NOT NULL
         );
         INSERT INTO catalog_counters (name, value) VALUES ('upstreams', 0);
+        INSERT INTO catalog_counters (name, value) VALUES ('packages', 0);
+        INSERT INTO catalog_counters (name, value) VALUES ('catalog', abs(random()));
+        ALTER TABLE packages ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+        CREATE TRIGGER tr_packages_insert_changes AFTER INSERT ON packages BEGIN
+            UPDATE catalog_counters SET value = value + 1 WHERE name = 'packages';
+            UPDATE packages SET change_seq = (SELECT value FROM catalog_counters WHERE name = 'packages') WHERE id = NEW.id;
+        END;
+        CREATE TRIGGER tr_packages_origin_changes AFTER UPDATE OF origin_publish, origin_upstream ON packages BEGIN
+            UPDATE catalog_counters SET value = value + 1 WHERE name = 'packages';
+            UPDATE packages SET change_seq = (SELECT value FROM catalog_counters WHERE name = 'packages') WHERE id = NEW.id;
+        END;
+        CREATE TRIGGER tr_package_versions_insert_changes AFTER INSERT ON package_versions BEGIN
+            UPDATE catalog_counters SET value = value + 1 WHERE name = 'packages';
+            UPDATE packages SET change_seq = (SELECT value FROM catalog_counters WHERE name = 'packages') WHERE id = NEW.package_id;
+        END;
+        CREATE TRIGGER tr_package_versions_update_changes AFTER UPDATE ON package_versions BEGIN
+            UPDATE catalog_counters SET value = value + 1 WHERE name = 'packages';
+            UPDATE packages SET change_seq = (SELECT value FROM catalog_counters WHERE name = 'packages') WHERE id IN (OLD.package_id, NEW.package_id);
+        END;
+        CREATE TRIGGER tr_package_versions_delete_changes AFTER DELETE ON package_versions BEGIN
+            UPDATE catalog_counters SET value = value + 1 WHERE name = 'packages';
+            UPDATE packages SET change_seq = (SELECT value FROM catalog_counters WHERE name = 'packages') WHERE id = OLD.package_id;
+        END;
+        CREATE TRIGGER tr_assets_insert_changes AFTER INSERT ON assets BEGIN
+            UPDATE catalog_counters SET value = value + 1 WHERE name = 'packages';
+            UPDATE packages SET change_seq = (SELECT value FROM catalog_counters WHERE name = 'packages')
+            WHERE id = (SELECT package_id FROM package_versions WHERE id = NEW.version_id);
+        END;
+        CREATE TRIGGER tr_assets_update_changes AFTER UPDATE ON assets BEGIN
+            UPDATE catalog_counters SET value = value + 1 WHERE name = 'packages';
+            UPDATE packages SET change_seq = (SELECT value FROM catalog_counters WHERE name = 'packages')
+            WHERE id IN (SELECT package_id FROM package_versions WHERE id IN (OLD.version_id, NEW.version_id));
+        END;
+        CREATE TRIGGER tr_assets_delete_changes AFTER DELETE ON assets BEGIN
+            UPDATE catalog_counters SET value = value + 1 WHERE name = 'packages';
+            UPDATE packages SET change_seq = (SELECT value FROM catalog_counters WHERE name = 'packages')
+            WHERE id = (SELECT package_id FROM package_versions WHERE id = OLD.version_id);
+        END;
+        CREATE TRIGGER tr_dist_tags_insert_changes AFTER INSERT ON dist_tags BEGIN
+            UPDATE catalog_counters SET value = value + 1 WHERE name = 'packages';
+            UPDATE packages SET change_seq = (SELECT value FROM catalog_counters WHERE name = 'packages') WHERE id = NEW.package_id;
+        END;
+        CREATE TRIGGER tr_dist_tags_update_changes AFTER UPDATE ON dist_tags BEGIN
+            UPDATE catalog_counters SET value = value + 1 WHERE name = 'packages';
+            UPDATE packages SET change_seq = (SELECT value FROM catalog_counters WHERE name = 'packages') WHERE id IN (OLD.package_id, NEW.package_id);
+        END;
+        CREATE TRIGGER tr_dist_tags_delete_changes AFTER DELETE ON dist_tags BEGIN
+            UPDATE catalog_counters SET value = value + 1 WHERE name = 'packages';
+            UPDATE packages SET change_seq = (SELECT value FROM catalog_counters WHERE name = 'packages') WHERE id = OLD.package_id;
+        END;
         CREATE TRIGGER tr_domains_insert_upstreams AFTER INSERT ON domains
             BEGIN UPDATE catalog_counters SET value = value + 1 WHERE name = 'upstreams'; END;
         CREATE TRIGGER tr_domains_delete_upstreams AFTER DELETE ON domains

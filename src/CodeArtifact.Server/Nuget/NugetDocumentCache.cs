@@ -11,21 +11,23 @@ internal sealed record NugetRendered(byte[] Body, EntityTagHeaderValue ETag)
 }
 
 /// <summary>
-/// Rendered NuGet documents in memory, keyed by store, document kind and a stamp that changes with everything the document
-/// shows (see <c>NugetVersionsSource</c>), so an entry is never stale: a new stamp simply misses, old entries age out by size.
+/// Rendered NuGet documents in memory, keyed by store and a stamp that changes with everything the document shows and names
+/// its kind (see <c>NugetVersionsSource</c>), so an entry is never stale: a new stamp simply misses, old entries age out by size.
 /// </summary>
 internal static class NugetDocumentCache
 {
     private static readonly MemoryCache s_cache = new(new MemoryCacheOptions { SizeLimit = 16L * 1024 * 1024, CompactionPercentage = 0.25 });
 
-    /// <summary>The document under this stamp, rendered now if it is not cached; a null stamp renders without caching.</summary>
-    public static NugetRendered Get(string storePath, string kind, string? stamp, Func<byte[]> render)
+    /// <summary>The document rendered under this stamp, or null.</summary>
+    public static NugetRendered? Get(string storePath, string stamp) => s_cache.TryGetValue(Key(storePath, stamp), out NugetRendered? cached) ? cached : null;
+
+    /// <summary>Keeps a document rendered from what the stamp describes.</summary>
+    public static NugetRendered Add(string storePath, string stamp, byte[] body)
     {
-        if (stamp is null) return NugetRendered.Of(render());
-        var key = string.Join('\n', storePath, kind, stamp);
-        if (s_cache.TryGetValue(key, out NugetRendered? cached)) return cached!;
-        var rendered = NugetRendered.Of(render());
-        s_cache.Set(key, rendered, new MemoryCacheEntryOptions { Size = 256 + rendered.Body.Length, SlidingExpiration = TimeSpan.FromMinutes(30) });
+        var rendered = NugetRendered.Of(body);
+        s_cache.Set(Key(storePath, stamp), rendered, new MemoryCacheEntryOptions { Size = 256 + body.Length, SlidingExpiration = TimeSpan.FromMinutes(30) });
         return rendered;
     }
+
+    private static string Key(string storePath, string stamp) => storePath + "\n" + stamp;
 }

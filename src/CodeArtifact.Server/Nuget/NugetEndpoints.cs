@@ -59,7 +59,10 @@ internal static class NugetEndpoints
         var source = await store.Packages.GetNugetVersionsSourceAsync(domain, repository, id, cancellationToken);
         if (source.Failure is { } failure) return Http.FromFailure(failure);
         // Rendered once per stamp: the list changes only when the stamp does.
-        return Json(NugetDocumentCache.Get(store.Path, "flat", source.Value!.Stamp, () => NugetDocuments.FlatVersions(source.Value.Versions)));
+        if (NugetDocumentCache.Get(store.Path, source.Value!.Stamp) is { } cached) return Json(cached);
+        var versions = await source.Value.ListAsync(cancellationToken);
+        if (versions.Failure is { } notListed) return Http.FromFailure(notListed);
+        return Json(NugetDocumentCache.Add(store.Path, source.Value.Stamp, NugetDocuments.FlatVersions(versions.Value!)));
     }
 
     private static async Task<IResult> FlatFileAsync(HttpContext context, string domain, string repository, string id, string version, string file,

@@ -18,10 +18,11 @@ internal sealed class UpstreamGraph
     private readonly Dictionary<string, long> _byKey;
     private readonly ConcurrentDictionary<long, string> _reachable = new();
 
-    private UpstreamGraph(long counter, long domainId, Dictionary<string, long> byKey, Dictionary<long, string> names,
+    private UpstreamGraph(long counter, long catalogId, long domainId, Dictionary<string, long> byKey, Dictionary<long, string> names,
         Dictionary<long, List<long>> upstreams, Dictionary<long, ExternalSource> external)
     {
         Counter = counter;
+        CatalogId = catalogId;
         DomainId = domainId;
         _byKey = byKey;
         Names = names;
@@ -30,6 +31,9 @@ internal sealed class UpstreamGraph
     }
 
     public long Counter { get; }
+
+    /// <summary>The catalog's random identity (see the catalog's counters).</summary>
+    public long CatalogId { get; }
 
     public long DomainId { get; }
 
@@ -68,6 +72,7 @@ internal sealed class UpstreamGraph
     {
         using var snapshot = connection.BeginTransaction(deferred: true);
         var counter = Sql.Scalar<long>(connection, CounterQuery + ";", snapshot);
+        var catalogId = Sql.Scalar<long>(connection, "SELECT value FROM catalog_counters WHERE name = 'catalog';", snapshot);
         if (DomainService.Id(connection, domain, snapshot) is not { } domainId) return null;
         var byKey = new Dictionary<string, long>(StringComparer.Ordinal);
         var names = new Dictionary<long, string>();
@@ -89,6 +94,6 @@ internal sealed class UpstreamGraph
         }
         var external = ExternalConnectionService.ByRepository(connection, snapshot, domain, domainId);
         snapshot.Commit();
-        return new UpstreamGraph(counter, domainId, byKey, names, upstreams, external);
+        return new UpstreamGraph(counter, catalogId, domainId, byKey, names, upstreams, external);
     }
 }
