@@ -80,6 +80,7 @@ public sealed class CaStore
         {
             s_stores.TryRemove(full, out _);
             // Pooled connections still point at the deleted catalog file.
+            cached.Value.Catalog.CloseReaders();
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         }
         return s_stores.GetOrAdd(full, p => new Lazy<CaStore>(() => new CaStore(p, null), LazyThreadSafetyMode.PublicationOnly)).Value;

@@ -16,6 +16,9 @@ public sealed class DomainService
         _store = store;
     }
 
+    /// <summary>The unwrapped keys this store keeps in memory (see <see cref="DomainKeyCache"/>).</summary>
+    internal DomainKeyCache KeyCache { get; } = new();
+
     public Outcome<DomainInfo> Create(string name, IReadOnlyDictionary<string, string>? tags = null)
     {
         if ((Names.CheckDomain(name) ?? Names.CheckTags(tags)) is { } invalid) return invalid;
@@ -101,6 +104,8 @@ public sealed class DomainService
             transaction.Commit();
             removed = domain;
         }
+        // The key is destroyed: this process stops keeping it (the handle above stays valid for the blob deletions below).
+        KeyCache.Evict(name);
         _store.Catalog.Checkpoint();
         // Delete this domain's blobs by address rather than the whole folder: a domain created again under the same
         // name meanwhile has another key, so its blobs have other addresses and stay. Failures leave orphans for the sweep.
@@ -139,28 +144,36 @@ public sealed class DomainService
 
     internal static string Plural(int count, string one, string many) => $"{count} {(count == 1 ? one : many)}";
 
-    /// <summary>Unwraps the domain's data key for blob encryption. Dispose the result when done.</summary>
+    /// <summary>
+    /// The domain's data key for blob encryption, read from the catalog each time (a removed domain has none) and unwrapped
+    /// once per wrapped key (see <see cref="DomainKeyCache"/>). Dispose the handle when done.
+    /// </summary>
     public Outcome<DomainKey> GetKey(string name)
     {
-        using var connection = _store.Catalog.Open();
-        return GetKey(connection, name);
+        using var reader = _store.Catalog.RentReader();
+        using var rows = reader.Statement(KeyQuery, ("$name", name)).ExecuteReader();
+        return rows.Read() ? KeyOf(name, rows.GetString(0), (byte[])rows.GetValue(1)) : NotFound(name);
     }
 
     internal Outcome<DomainKey> GetKey(SqliteConnection connection, string name)
     {
-        using var command = Sql.Command(connection, "SELECT key_id, wrapped_key FROM domains WHERE name = $name;", null, ("$name", name));
-        using var reader = command.ExecuteReader();
-        if (!reader.Read()) return NotFound(name);
-        var keyId = reader.GetString(0);
-        var wrapped = (byte[])reader.GetValue(1);
-        return new DomainKey(name, _store.Keys.Unwrap(keyId, wrapped, WrapContext(name)));
+        using var command = Sql.Command(connection, KeyQuery, null, ("$name", name));
+        using var rows = command.ExecuteReader();
+        return rows.Read() ? KeyOf(name, rows.GetString(0), (byte[])rows.GetValue(1)) : NotFound(name);
     }
+
+    /// <summary>A handle on the key of a domain whose row the caller has just read (its key id and wrapped key).</summary>
+    internal DomainKey KeyOf(string name, string keyId, byte[] wrapped) =>
+        KeyCache.Get(name, keyId, wrapped, () => _store.Keys.Unwrap(keyId, wrapped, WrapContext(name)));
+
+    private const string KeyQuery = "SELECT key_id, wrapped_key FROM domains WHERE name = $name;";
 
     /// <summary>The domain's creation time in Unix milliseconds, or null when it does not exist (one indexed read).</summary>
     internal long? CreatedTime(string name)
     {
-        using var connection = _store.Catalog.Open();
-        return Sql.Scalar<long?>(connection, "SELECT created_time FROM domains WHERE name = $name;", null, ("$name", name));
+        using var reader = _store.Catalog.RentReader();
+        var value = reader.Statement("SELECT created_time FROM domains WHERE name = $name;", ("$name", name)).ExecuteScalar();
+        return value is long created ? created : null;
     }
 
     internal static long? Id(SqliteConnection connection, string name, SqliteTransaction? transaction = null) =>

@@ -54,8 +54,7 @@ public sealed partial class PackageService
         {
             return new Failure(ErrorCodes.InvalidStatus, FailureKind.Invalid, $"'{status}' is not a version status; use one of {string.Join(", ", s_statuses)}.", status);
         }
-        using var connection = _store.Catalog.Open();
-        var resolved = ResolveChain(connection, null, domain, repository, format, @namespace, package);
+        var resolved = ResolveChain(domain, repository, format, @namespace, package);
         if (resolved.Failure is { } failure) return failure;
         var chain = resolved.Value!;
         var holders = chain.Members.Where(m => !m.IsExternal && m.PackageId is not null).ToList();
@@ -67,6 +66,7 @@ public sealed partial class PackageService
         }
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var versions = new List<(VersionRow Row, int Member, ResolvedPackage Package)>();
+        using var connection = _store.Catalog.Open();
         for (var i = 0; i < holders.Count; i++)
         {
             var member = holders[i];

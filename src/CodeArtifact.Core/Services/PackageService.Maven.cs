@@ -141,6 +141,10 @@ public sealed partial class PackageService
     /// <summary>A file of a Published or Unlisted version (an old SNAPSHOT build is found under its build version).</summary>
     public Outcome<AssetInfo> GetMavenFile(string domain, string repository, string groupId, string artifactId, string version, string fileName)
     {
+        if (FindServedAsset(domain, repository, PackageFormats.Maven, groupId, artifactId, version, fileName) is { } served)
+        {
+            return ToAssetInfo(served.Package, served.Version, served.Asset);
+        }
         var found = FindMavenAsset(domain, repository, groupId, artifactId, version, fileName, servedOnly: true);
         return found.Failure is { } failure ? failure : ToAssetInfo(found.Value.Package, found.Value.Version, found.Value.Asset);
     }
@@ -149,14 +153,19 @@ public sealed partial class PackageService
     public async Task<Outcome<(AssetInfo Asset, Stream Content)>> OpenMavenFileAsync(string domain, string repository, string groupId,
         string artifactId, string version, string fileName, CancellationToken cancellationToken)
     {
-        var found = FindMavenAsset(domain, repository, groupId, artifactId, version, fileName, servedOnly: true);
-        if (found.Failure is { } failure) return failure;
-        var (package, row, asset) = found.Value;
-        var key = _store.Domains.GetKey(domain);
-        if (key.Failure is { } noKey) return noKey;
-        using var domainKey = key.Value!;
         try
         {
+            // The file of the version asked for, as most downloads are: one prepared query, the cached key.
+            if (FindServedAsset(domain, repository, PackageFormats.Maven, groupId, artifactId, version, fileName) is { } served)
+            {
+                return await OpenServedAssetAsync(served, cancellationToken);
+            }
+            var found = FindMavenAsset(domain, repository, groupId, artifactId, version, fileName, servedOnly: true);
+            if (found.Failure is { } failure) return failure;
+            var (package, row, asset) = found.Value;
+            var key = _store.Domains.GetKey(domain);
+            if (key.Failure is { } noKey) return noKey;
+            using var domainKey = key.Value!;
             var stream = await _store.Blobs.OpenReadAsync(domainKey, asset.Sha256, cancellationToken);
             return (ToAssetInfo(package, row, asset), stream);
         }

@@ -136,10 +136,15 @@ public sealed partial class PackageService
     /// </summary>
     public Outcome<string> GetNpmStamp(string domain, string repository, string? scope, string name)
     {
-        using var connection = _store.Catalog.Open();
-        var resolved = ResolvePackage(connection, null, domain, repository, "npm", scope, name);
-        if (resolved.Failure is { } failure) return failure;
-        return NpmStamp(connection, null, resolved.Value!.Id);
+        long packageId;
+        using (var connection = _store.Catalog.Open())
+        {
+            var resolved = ResolvePackage(connection, null, domain, repository, "npm", scope, name);
+            if (resolved.Failure is { } failure) return failure;
+            packageId = resolved.Value!.Id;
+        }
+        using var reader = _store.Catalog.RentReader();
+        return NpmStamps(reader, [packageId])[packageId];
     }
 
     /// <summary>Everything a packument shows, read in one catalog snapshot with the stamp that describes it.</summary>
@@ -491,31 +496,61 @@ public sealed partial class PackageService
     /// </summary>
     private static string NpmStamp(SqliteConnection connection, SqliteTransaction? transaction, long packageId)
     {
-        var text = new StringBuilder();
-        var visible = 0;
-        using (var command = Sql.Command(connection, "SELECT id, namespace, name, created_time FROM packages WHERE id = $p;", transaction, ("$p", packageId)))
-        using (var reader = command.ExecuteReader())
-        {
-            if (reader.Read()) text.Append(reader.GetInt64(0)).Append('\0').Append(reader.GetString(1)).Append('\0').Append(reader.GetString(2)).Append('\0').Append(reader.GetInt64(3)).Append('\n');
-        }
-        using (var command = Sql.Command(connection, "SELECT id, version_key, status, revision, updated_time FROM package_versions WHERE package_id = $p ORDER BY id;",
-            transaction, ("$p", packageId)))
+        using var command = Sql.Command(connection, NpmStampQuery, transaction, ("$packages", $"[{packageId}]"));
+        return NpmStamps(command, [packageId])[packageId];
+    }
+
+    /// <summary>The stamps of several packages (see <see cref="NpmStamp(SqliteConnection, SqliteTransaction?, long)"/>) with one prepared query.</summary>
+    private static Dictionary<long, string> NpmStamps(CatalogReader reader, IReadOnlyCollection<long> packageIds) =>
+        NpmStamps(reader.Statement(NpmStampQuery, ("$packages", "[" + string.Join(',', packageIds) + "]")), packageIds);
+
+    // Rows by package, then kind: the package row (0), its versions by id (1), its tags (2).
+    private const string NpmStampQuery = """
+        SELECT p.id, 0, p.id, p.namespace, p.name, p.created_time, NULL FROM packages p WHERE p.id IN (SELECT value FROM json_each($packages))
+        UNION ALL
+        SELECT v.package_id, 1, v.id, v.version_key, v.status, v.revision, v.updated_time FROM package_versions v
+        WHERE v.package_id IN (SELECT value FROM json_each($packages))
+        UNION ALL
+        SELECT t.package_id, 2, NULL, t.tag, t.version_key, NULL, NULL FROM dist_tags t WHERE t.package_id IN (SELECT value FROM json_each($packages))
+        ORDER BY 1, 2, 3;
+        """;
+
+    private static Dictionary<long, string> NpmStamps(SqliteCommand command, IReadOnlyCollection<long> packageIds)
+    {
+        var texts = new Dictionary<long, (StringBuilder Text, int Visible, List<(string Tag, string Version)> Tags)>();
+        foreach (var id in packageIds) texts[id] = (new StringBuilder(), 0, []);
         using (var reader = command.ExecuteReader())
         {
             while (reader.Read())
             {
-                if (IsVisibleOnNpm(reader.GetString(2))) visible++;
-                text.Append(reader.GetInt64(0)).Append('\0').Append(reader.GetString(1)).Append('\0').Append(reader.GetString(2)).Append('\0')
-                    .Append(reader.GetString(3)).Append('\0').Append(reader.GetInt64(4)).Append('\n');
+                var id = reader.GetInt64(0);
+                var (text, visible, tags) = texts[id];
+                switch (reader.GetInt64(1))
+                {
+                    case 0:
+                        text.Append(reader.GetInt64(2)).Append('\0').Append(reader.GetString(3)).Append('\0').Append(reader.GetString(4)).Append('\0')
+                            .Append(reader.GetInt64(5)).Append('\n');
+                        break;
+                    case 1:
+                        if (IsVisibleOnNpm(reader.GetString(4))) texts[id] = (text, visible + 1, tags);
+                        text.Append(reader.GetInt64(2)).Append('\0').Append(reader.GetString(3)).Append('\0').Append(reader.GetString(4)).Append('\0')
+                            .Append(reader.GetString(5)).Append('\0').Append(reader.GetInt64(6)).Append('\n');
+                        break;
+                    default:
+                        tags.Add((reader.GetString(3), reader.GetString(4)));
+                        break;
+                }
             }
         }
-        text.Append("tags\n");
-        foreach (var (tag, version) in NpmStoredTags(connection, transaction, packageId).OrderBy(t => t.Key, StringComparer.Ordinal))
+        var stamps = new Dictionary<long, string>(texts.Count);
+        foreach (var (id, (text, visible, tags)) in texts)
         {
-            text.Append(tag).Append('\0').Append(version).Append('\n');
+            text.Append("tags\n");
+            foreach (var (tag, version) in tags.OrderBy(t => t.Tag, StringComparer.Ordinal)) text.Append(tag).Append('\0').Append(version).Append('\n');
+            var digest = SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()));
+            stamps[id] = $"{visible}-{Convert.ToHexStringLower(digest.AsSpan(0, 16))}";
         }
-        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()));
-        return $"{visible}-{Convert.ToHexStringLower(digest.AsSpan(0, 16))}";
+        return stamps;
     }
 
     private static Failure? NpmCheckStamp(SqliteConnection connection, SqliteTransaction transaction, ResolvedPackage package, string stamp)

@@ -6,20 +6,24 @@ using PSCodeArtifact.Core.Storage;
 namespace PSCodeArtifact.Core.Services;
 
 /// <summary>
-/// Where a packument request reads a package from, found cheaply (catalog stamps and the cached remote documents, no blob):
-/// the asked repository alone, or its whole upstream chain with the remotes' answers. <see cref="Stamp"/> changes whenever any
-/// of it does, so it keys rendered packuments and is their <c>_rev</c> and ETag.
+/// Where a packument request reads a package from, found cheaply (the catalog's change sequences and the cached remote
+/// documents, no version row, no blob): the asked repository alone, or its whole upstream chain with the remotes' answers.
+/// <see cref="CacheKey"/> changes whenever any of it does, so it keys rendered packuments; <see cref="Stamp"/> is the
+/// packument's <c>_rev</c> and ETag.
 /// </summary>
 public sealed class NpmPackumentSource
 {
-    internal NpmPackumentSource(string domain, string repository, string? scope, string name, string stamp, UpstreamChain? chain,
+    private readonly Lazy<string> _stamp;
+
+    internal NpmPackumentSource(string domain, string repository, string? scope, string name, string cacheKey, Func<string> stamp, UpstreamChain? chain,
         IReadOnlyDictionary<int, Outcome<NpmRemoteAnswer>> remotes)
     {
         Domain = domain;
         Repository = repository;
         Scope = scope;
         Name = name;
-        Stamp = stamp;
+        CacheKey = cacheKey;
+        _stamp = new Lazy<string>(stamp);
         Chain = chain;
         Remotes = remotes;
     }
@@ -32,8 +36,17 @@ public sealed class NpmPackumentSource
 
     public string Name { get; }
 
-    /// <summary>The stamp of everything the packument shows: the chain, each member's package, and each remote document.</summary>
-    public string Stamp { get; }
+    /// <summary>
+    /// Changes whenever anything the packument shows may have: the catalog, the chain, each member package's change sequence
+    /// and each remote document. The same key, the same packument.
+    /// </summary>
+    public string CacheKey { get; }
+
+    /// <summary>
+    /// The stamp of everything the packument shows: the chain, each member's package, and each remote document (read from the
+    /// catalog when first asked for).
+    /// </summary>
+    public string Stamp => _stamp.Value;
 
     /// <summary>True when only the asked repository's own package is read (no upstream, no external connection).</summary>
     public bool IsLocalOnly => Chain is null;
@@ -44,7 +57,7 @@ public sealed class NpmPackumentSource
     /// <summary>Each external member's answer, by its index in the chain.</summary>
     internal IReadOnlyDictionary<int, Outcome<NpmRemoteAnswer>> Remotes { get; }
 
-    public override string ToString() => $"{Repository}/{Name} {Stamp}";
+    public override string ToString() => $"{Repository}/{Name} {CacheKey}";
 }
 
 // Npm through upstreams: packuments and dist-tags merged across the chain (the asked repository, its upstreams depth-first,
@@ -60,29 +73,45 @@ public sealed partial class PackageService
     public async Task<Outcome<NpmPackumentSource>> GetNpmPackumentSourceAsync(string domain, string repository, string? scope, string name,
         bool includeUpstreams, CancellationToken cancellationToken)
     {
-        UpstreamChain chain;
-        Dictionary<int, string> stamps;
-        using (var connection = _store.Catalog.Open())
+        if (!includeUpstreams)
         {
-            if (!includeUpstreams)
+            var stamp = GetNpmStamp(domain, repository, scope, name);
+            if (stamp.Failure is { } failure) return failure;
+            return new NpmPackumentSource(domain, repository, scope, name, stamp.Value!, () => stamp.Value!, null, s_noRemotes);
+        }
+        var resolvedChain = ResolveChain(domain, repository, "npm", scope, name);
+        if (resolvedChain.Failure is { } noChain) return noChain;
+        var chain = resolvedChain.Value!;
+        if (chain.IsLocalOnly)
+        {
+            if (chain.Asked.PackageId is not { } id) return NpmNotInRepository(chain);
+            return new NpmPackumentSource(domain, repository, scope, name, NpmCacheKey(chain, s_noRemotes), () =>
             {
-                var resolved = ResolvePackage(connection, null, domain, repository, "npm", scope, name);
-                if (resolved.Failure is { } failure) return failure;
-                return new NpmPackumentSource(domain, repository, scope, name, NpmStamp(connection, null, resolved.Value!.Id), null, s_noRemotes);
-            }
-            var resolvedChain = ResolveChain(connection, null, domain, repository, "npm", scope, name);
-            if (resolvedChain.Failure is { } noChain) return noChain;
-            chain = resolvedChain.Value!;
-            if (chain.IsLocalOnly)
-            {
-                if (chain.Asked.PackageId is not { } id) return NpmNotInRepository(chain);
-                return new NpmPackumentSource(domain, repository, scope, name, NpmStamp(connection, null, id), null, s_noRemotes);
-            }
-            stamps = NpmMemberStamps(connection, null, chain);
+                using var reader = _store.Catalog.RentReader();
+                return NpmStamps(reader, [id])[id];
+            }, null, s_noRemotes);
         }
         var remotes = await NpmRemoteAnswersAsync(chain, cancellationToken);
-        return new NpmPackumentSource(domain, repository, scope, name, NpmMergedStamp(chain, stamps, remotes), chain, remotes);
+        return new NpmPackumentSource(domain, repository, scope, name, NpmCacheKey(chain, remotes), () =>
+        {
+            using var reader = _store.Catalog.RentReader();
+            return NpmMergedStamp(chain, NpmMemberStamps(reader, chain), remotes);
+        }, chain, remotes);
     }
+
+    /// <summary>The cache key of a packument read through a chain: its content stamp and the identity of each remote document.</summary>
+    private static string NpmCacheKey(UpstreamChain chain, IReadOnlyDictionary<int, Outcome<NpmRemoteAnswer>> remotes)
+    {
+        var text = new StringBuilder("npm\n").Append(chain.ContentStamp).Append('\n');
+        foreach (var (index, answer) in remotes.OrderBy(r => r.Key)) AppendRemoteIdentity(text.Append(index).Append(':'), answer).Append('\n');
+        return "k-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())).AsSpan(0, 16));
+    }
+
+    /// <summary>What identifies a remote's answer: its failure, its absence, or when its document was fetched and its length.</summary>
+    private static StringBuilder AppendRemoteIdentity(StringBuilder text, Outcome<NpmRemoteAnswer> answer) =>
+        answer.Failure is { } failure ? text.Append('!').Append(failure.Code)
+        : answer.Value!.Document is { } document ? text.Append(document.FetchedAt.UtcTicks).Append('/').Append(document.Body.Length)
+        : text.Append("none");
 
     /// <summary>
     /// The packument data of a source: the asked repository's package as <see cref="GetNpmPackageAsync(string, string, string?, string, CancellationToken)"/>
@@ -277,12 +306,28 @@ public sealed partial class PackageService
     /// <summary>Each repository member's package stamp, by chain index (members without the package have none).</summary>
     private static Dictionary<int, string> NpmMemberStamps(SqliteConnection connection, SqliteTransaction? transaction, UpstreamChain chain)
     {
-        var stamps = new Dictionary<int, string>();
+        var ids = NpmMemberPackages(chain);
+        using var command = Sql.Command(connection, NpmStampQuery, transaction, ("$packages", "[" + string.Join(',', ids.Values.Distinct()) + "]"));
+        var byPackage = NpmStamps(command, ids.Values.Distinct().ToList());
+        return ids.ToDictionary(m => m.Key, m => byPackage[m.Value]);
+    }
+
+    private static Dictionary<int, string> NpmMemberStamps(CatalogReader reader, UpstreamChain chain)
+    {
+        var ids = NpmMemberPackages(chain);
+        var byPackage = NpmStamps(reader, ids.Values.Distinct().ToList());
+        return ids.ToDictionary(m => m.Key, m => byPackage[m.Value]);
+    }
+
+    /// <summary>The package id of each repository member that holds the package, by chain index.</summary>
+    private static Dictionary<int, long> NpmMemberPackages(UpstreamChain chain)
+    {
+        var ids = new Dictionary<int, long>();
         for (var i = 0; i < chain.Members.Count; i++)
         {
-            if (chain.Members[i] is { External: null, PackageId: { } packageId }) stamps[i] = NpmStamp(connection, transaction, packageId);
+            if (chain.Members[i] is { External: null, PackageId: { } packageId }) ids[i] = packageId;
         }
-        return stamps;
+        return ids;
     }
 
     private async Task<Dictionary<int, Outcome<NpmRemoteAnswer>>> NpmRemoteAnswersAsync(UpstreamChain chain, CancellationToken cancellationToken)
@@ -307,9 +352,7 @@ public sealed partial class PackageService
             text.Append(i).Append(':');
             if (remotes.TryGetValue(i, out var answer))
             {
-                if (answer.Failure is { } failure) text.Append('!').Append(failure.Code);
-                else if (answer.Value!.Document is { } document) text.Append(document.FetchedAt.UtcTicks).Append('/').Append(document.Body.Length);
-                else text.Append("none");
+                AppendRemoteIdentity(text, answer);
             }
             else
             {

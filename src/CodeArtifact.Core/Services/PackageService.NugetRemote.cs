@@ -127,13 +127,25 @@ public sealed partial class PackageService
     /// <summary>The versions the remote's flat container lists for the package; null when it has no such package (404).</summary>
     private async Task<Outcome<IReadOnlyList<NuGetVersion>?>> NugetRemoteFlatVersionsAsync(UpstreamChain chain, ExternalSource source, CancellationToken cancellationToken)
     {
+        var listed = await NugetRemoteFlatAsync(chain, source, cancellationToken);
+        return listed.Failure is { } failure ? failure : Outcome<IReadOnlyList<NuGetVersion>?>.From(listed.Value.Versions);
+    }
+
+    /// <summary>
+    /// <see cref="NugetRemoteFlatVersionsAsync"/> with the identity of the document the versions come from (its URL, when it was
+    /// fetched and its length; <c>none</c> for a 404), which changes whenever the remote's answer may have.
+    /// </summary>
+    private async Task<Outcome<(IReadOnlyList<NuGetVersion>? Versions, string Identity)>> NugetRemoteFlatAsync(UpstreamChain chain, ExternalSource source,
+        CancellationToken cancellationToken)
+    {
         var feed = await NugetRemoteFeedAsync(source, cancellationToken);
         if (feed.Failure is { } noFeed) return noFeed;
         var url = new Uri(feed.Value!.PackageBaseAddress, Uri.EscapeDataString(chain.NameKey) + "/index.json");
         var fetched = await _store.Remote.GetMetadataAsync(source, url, NugetJson, cancellationToken);
         if (fetched.Failure is { } failure) return failure;
-        if (fetched.Value is not { } document) return Outcome<IReadOnlyList<NuGetVersion>?>.From(null);
-        if (_nugetRemoteParsed.TryGetValue(document.Body, out var known)) return Outcome<IReadOnlyList<NuGetVersion>?>.From((IReadOnlyList<NuGetVersion>)known);
+        if (fetched.Value is not { } document) return (null, "none");
+        var identity = $"{document.Url} {document.FetchedAt.UtcTicks} {document.Body.Length}";
+        if (_nugetRemoteParsed.TryGetValue(document.Body, out var known)) return ((IReadOnlyList<NuGetVersion>)known, identity);
         var versions = new List<NuGetVersion>();
         try
         {
@@ -156,7 +168,7 @@ public sealed partial class PackageService
             return RemoteRegistry.Invalid(source, $"{document.Url} is not JSON ({e.Message})");
         }
         _nugetRemoteParsed.AddOrUpdate(document.Body, versions);
-        return Outcome<IReadOnlyList<NuGetVersion>?>.From(versions);
+        return (versions, identity);
     }
 
     /// <summary>

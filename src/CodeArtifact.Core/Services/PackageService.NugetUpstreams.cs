@@ -49,6 +49,15 @@ public sealed partial class PackageService
     public async Task<Outcome<(AssetInfo Asset, Stream Content)>> OpenNugetPackageThroughUpstreamsAsync(string domain, string repository, string id,
         string version, CancellationToken cancellationToken)
     {
+        // The asked repository comes first in every chain: a nupkg it serves itself is opened without looking further.
+        if (PackageFormats.Nuget.CheckName(null, id) is null && NuGetVersion.TryParse(version, out var asked))
+        {
+            var fileName = $"{PackageFormats.Nuget.NormalizeName(id)}.{asked.ToNormalizedString().ToLowerInvariant()}.nupkg";
+            if (FindServedAsset(domain, repository, PackageFormats.Nuget, null, id, version, fileName) is { } served)
+            {
+                return await OpenServedAssetAsync(served, cancellationToken);
+            }
+        }
         var resolved = NugetChain(domain, repository, id);
         if (resolved.Failure is { } failure) return failure;
         var chain = resolved.Value!;

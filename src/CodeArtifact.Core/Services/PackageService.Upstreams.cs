@@ -18,7 +18,8 @@ internal sealed record ChainMember(long RepositoryId, string Repository, long? P
 /// Where a package-manager request for one package looks, in order: the asked repository, then (unless its origin
 /// configuration says upstream=BLOCK) its external connection and its upstreams depth-first, each repository at most once and
 /// at most <see cref="Names.MaxUpstreamsSearched"/> repositories. A repository whose package says upstream=BLOCK hides what lies
-/// behind it for that package. Computed from the catalog on every request, so cmdlet changes apply to the next request.
+/// behind it for that package. Computed on every request from the catalog's package rows and the domain's upstream graph, which
+/// is reread whenever the catalog says it changed, so cmdlet changes apply to the next request.
 /// </summary>
 internal sealed record UpstreamChain(string Domain, long DomainId, IPackageFormat Format, string? Namespace, string Name, string NamespaceKey,
     string NameKey, IReadOnlyList<ChainMember> Members)
@@ -27,6 +28,30 @@ internal sealed record UpstreamChain(string Domain, long DomainId, IPackageForma
 
     /// <summary>True when nothing but the asked repository is searched.</summary>
     public bool IsLocalOnly => Members.Count == 1;
+
+    /// <summary>The catalog's random identity (stamps built from its counters never match another catalog's).</summary>
+    public long CatalogId { get; init; }
+
+    /// <summary>The catalog's upstream counter when the chain was read (it only grows).</summary>
+    public long UpstreamCounter { get; init; }
+
+    /// <summary>The <c>change_seq</c> of each member's package row, by package id: it moves with every change of its versions, assets and tags.</summary>
+    public IReadOnlyDictionary<long, long> PackageChanges { get; init; } = new Dictionary<long, long>();
+
+    /// <summary>
+    /// Changes whenever anything the chain's repositories hold for the package may have changed: the catalog, its upstream
+    /// counter, <see cref="Stamp"/> and each member package's change sequence (what remotes answer is not part of it). Built
+    /// from counters that only grow, it never comes back once things changed, so what was read after it may stand for it.
+    /// </summary>
+    public string ContentStamp
+    {
+        get
+        {
+            var text = new System.Text.StringBuilder().Append(CatalogId).Append('|').Append(UpstreamCounter).Append('|').Append(Stamp).Append('|');
+            foreach (var (package, changes) in PackageChanges.OrderBy(p => p.Key)) text.Append(package).Append('@').Append(changes).Append(',');
+            return text.ToString();
+        }
+    }
 
     /// <summary>Changes whenever the chain's composition changes (a link, a connection, a package row, an origin setting).</summary>
     public string Stamp => string.Join(',', Members.Select(m => m.External is { } e
@@ -47,75 +72,119 @@ public sealed partial class PackageService
 
     private readonly ConcurrentDictionary<string, Task<Outcome<bool>>> _ingests = new(StringComparer.Ordinal);
 
-    /// <summary>The chain a package-manager request for one package searches (see <see cref="UpstreamChain"/>).</summary>
-    internal Outcome<UpstreamChain> ResolveChain(string domain, string repository, string format, string? @namespace, string package)
-    {
-        using var connection = _store.Catalog.Open();
-        return ResolveChain(connection, null, domain, repository, format, @namespace, package);
-    }
+    // The upstream graph of each domain read so far, current while the catalog's upstream counter has its value.
+    private readonly ConcurrentDictionary<string, UpstreamGraph> _upstreamGraphs = new(StringComparer.Ordinal);
 
-    internal static Outcome<UpstreamChain> ResolveChain(SqliteConnection connection, SqliteTransaction? transaction, string domain, string repository,
-        string format, string? @namespace, string package)
+    /// <summary>
+    /// The chain a package-manager request for one package searches (see <see cref="UpstreamChain"/>). The domain's upstream
+    /// graph comes from memory while the catalog's <c>upstreams</c> counter says it is current (see <see cref="UpstreamGraph"/>);
+    /// the package rows of every repository the chain could reach are read with the counter in one prepared query.
+    /// </summary>
+    internal Outcome<UpstreamChain> ResolveChain(string domain, string repository, string format, string? @namespace, string package)
     {
         var formatOutcome = PackageFormats.Get(format);
         if (formatOutcome.Failure is { } badFormat) return badFormat;
         var f = formatOutcome.Value!;
-        var repo = ResolveRepository(connection, transaction, domain, repository);
-        if (repo.Failure is { } missing) return missing;
-        var (domainId, repositoryId, repositoryName) = repo.Value;
         @namespace = StripScope(f, @namespace);
         var nsKey = f.NormalizeNamespace(@namespace);
         var nameKey = f.NormalizeName(package);
 
-        var asked = FindPackage(connection, transaction, repositoryId, f.Name, nsKey, nameKey);
-        var members = new List<ChainMember> { new(repositoryId, repositoryName, asked?.Id, asked?.Origin, null) };
+        using var reader = _store.Catalog.RentReader();
+        var graph = _upstreamGraphs.GetValueOrDefault(domain);
+        for (var fresh = graph is null; ; fresh = true)
+        {
+            if (fresh)
+            {
+                graph = LoadUpstreamGraph(domain);
+                if (graph is null) return DomainService.NotFound(domain);
+            }
+            if (!graph!.TryFind(repository, out var repositoryId))
+            {
+                // The repository may be newer than the graph in memory.
+                if (!fresh) continue;
+                return RepositoryService.NotFound(domain, repository);
+            }
+            var (counter, rows, changes) = ChainPackageRows(reader, graph.Reachable(repositoryId), f.Name, nsKey, nameKey);
+            // Changed since the graph was read: read it again (once; a graph read just now is as current as these rows).
+            if (counter != graph.Counter && !fresh) continue;
+            var chain = BuildChain(graph, domain, repositoryId, f, @namespace, package, nsKey, nameKey, rows);
+            var members = chain.Members.Where(m => m.PackageId is not null).Select(m => m.PackageId!.Value).ToHashSet();
+            return chain with { CatalogId = graph.CatalogId, UpstreamCounter = counter, PackageChanges = changes.Where(c => members.Contains(c.Key)).ToDictionary() };
+        }
+    }
+
+    private UpstreamGraph? LoadUpstreamGraph(string domain)
+    {
+        UpstreamGraph? graph;
+        using (var connection = _store.Catalog.Open())
+        {
+            graph = UpstreamGraph.Load(connection, domain);
+        }
+        if (graph is null)
+        {
+            _upstreamGraphs.TryRemove(domain, out _);
+            return null;
+        }
+        // Domains come and go; a removed one's graph is only dropped here, so start over now and then rather than grow.
+        if (_upstreamGraphs.Count > 1024) _upstreamGraphs.Clear();
+        return _upstreamGraphs.AddOrUpdate(domain, graph, (_, known) => known.Counter > graph.Counter ? known : graph);
+    }
+
+    /// <summary>
+    /// The upstream counter, the package's row in each of <paramref name="repositories"/> (a JSON array of ids) that has one,
+    /// and each such package's change sequence.
+    /// </summary>
+    private static (long Counter, Dictionary<long, PackageRow> Rows, Dictionary<long, long> Changes) ChainPackageRows(CatalogReader reader, string repositories,
+        string format, string nsKey, string nameKey)
+    {
+        using var rows = reader.Statement("""
+            SELECT c.value, p.repository_id, p.id, p.namespace, p.name, p.origin_publish, p.origin_upstream, p.change_seq FROM catalog_counters c
+            LEFT JOIN packages p ON p.repository_id IN (SELECT value FROM json_each($repositories))
+                AND p.format = $format AND p.namespace_key = $ns AND p.name_key = $name
+            WHERE c.name = 'upstreams';
+            """, ("$repositories", repositories), ("$format", format), ("$ns", nsKey), ("$name", nameKey)).ExecuteReader();
+        long counter = -1;
+        var found = new Dictionary<long, PackageRow>();
+        var changes = new Dictionary<long, long>();
+        while (rows.Read())
+        {
+            counter = rows.GetInt64(0);
+            if (rows.IsDBNull(1)) continue;
+            found[rows.GetInt64(1)] = new PackageRow(rows.GetInt64(2), rows.GetString(3), rows.GetString(4),
+                new PackageOriginConfiguration(rows.GetString(5), rows.GetString(6)));
+            changes[rows.GetInt64(2)] = rows.GetInt64(7);
+        }
+        return (counter, found, changes);
+    }
+
+    /// <summary>The chain from the asked repository: depth-first through upstreams in order, each repository once, at most 25.</summary>
+    private static UpstreamChain BuildChain(UpstreamGraph graph, string domain, long repositoryId, IPackageFormat f, string? @namespace, string package,
+        string nsKey, string nameKey, Dictionary<long, PackageRow> rows)
+    {
+        var asked = rows.GetValueOrDefault(repositoryId);
+        var members = new List<ChainMember> { new(repositoryId, graph.Names[repositoryId], asked?.Id, asked?.Origin, null) };
         // Generic packages are never fetched through upstreams (CodeArtifact); a package that blocks upstreams sees only itself.
         if (f is GenericFormat || asked?.Origin.Upstream == PackageOriginConfiguration.Block)
         {
-            return new UpstreamChain(domain, domainId, f, @namespace, package, nsKey, nameKey, members);
+            return new UpstreamChain(domain, graph.DomainId, f, @namespace, package, nsKey, nameKey, members);
         }
-
-        // Most repositories have neither upstreams nor a connection: one cheap query settles it on the download path.
-        var linked = Sql.Scalar<long>(connection, """
-            SELECT EXISTS (SELECT 1 FROM repository_upstreams WHERE repository_id = $r)
-                OR EXISTS (SELECT 1 FROM repository_external_connections WHERE repository_id = $r);
-            """, transaction, ("$r", repositoryId));
-        if (linked == 0) return new UpstreamChain(domain, domainId, f, @namespace, package, nsKey, nameKey, members);
-
-        var graph = new Dictionary<long, List<long>>();
-        var names = new Dictionary<long, string>();
-        using (var command = Sql.Command(connection, """
-            SELECT r.id, r.name, u.upstream_id FROM repositories r LEFT JOIN repository_upstreams u ON u.repository_id = r.id
-            WHERE r.domain_id = $d ORDER BY r.id, u.position;
-            """, transaction, ("$d", domainId)))
-        using (var reader = command.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                var id = reader.GetInt64(0);
-                names[id] = reader.GetString(1);
-                if (!graph.TryGetValue(id, out var list)) graph[id] = list = [];
-                if (!reader.IsDBNull(2)) list.Add(reader.GetInt64(2));
-            }
-        }
-        var external = ExternalConnectionService.ByRepository(connection, transaction, domain, domainId);
 
         var seen = new HashSet<long> { repositoryId };
         Expand(repositoryId);
-        return new UpstreamChain(domain, domainId, f, @namespace, package, nsKey, nameKey, members);
+        return new UpstreamChain(domain, graph.DomainId, f, @namespace, package, nsKey, nameKey, members);
 
         void Expand(long id)
         {
-            if (external.TryGetValue(id, out var source) && source.Format == f.Name)
+            if (graph.External.TryGetValue(id, out var source) && source.Format == f.Name)
             {
                 var holder = members.Last(m => m.RepositoryId == id);
-                members.Add(new ChainMember(id, names[id], holder.PackageId, holder.Origin, source));
+                members.Add(new ChainMember(id, graph.Names[id], holder.PackageId, holder.Origin, source));
             }
-            foreach (var upstream in graph.GetValueOrDefault(id) ?? [])
+            foreach (var upstream in graph.Upstreams.GetValueOrDefault(id) ?? [])
             {
                 if (seen.Count >= Names.MaxUpstreamsSearched || !seen.Add(upstream)) continue;
-                var row = FindPackage(connection, transaction, upstream, f.Name, nsKey, nameKey);
-                members.Add(new ChainMember(upstream, names[upstream], row?.Id, row?.Origin, null));
+                var row = rows.GetValueOrDefault(upstream);
+                members.Add(new ChainMember(upstream, graph.Names[upstream], row?.Id, row?.Origin, null));
                 if (row?.Origin.Upstream != PackageOriginConfiguration.Block) Expand(upstream);
             }
         }
@@ -129,10 +198,12 @@ public sealed partial class PackageService
     public async Task<Outcome<(AssetInfo Asset, Stream Content)>> OpenAssetThroughUpstreamsAsync(string domain, string repository, string format,
         string? @namespace, string package, string version, string asset, CancellationToken cancellationToken)
     {
+        // The asked repository comes first in every chain: when it serves the asset itself, nothing else is looked at.
+        if (await TryOpenServedAssetAsync(domain, repository, format, @namespace, package, version, asset, null, cancellationToken) is { } served) return served;
         var resolved = ResolveChain(domain, repository, format, @namespace, package);
         if (resolved.Failure is { } failure) return failure;
         var chain = resolved.Value!;
-        if (chain.IsLocalOnly) return await OpenAssetAsync(domain, repository, format, @namespace, package, version, asset, null, cancellationToken);
+        if (chain.IsLocalOnly) return await OpenAssetByLookupAsync(domain, repository, format, @namespace, package, version, asset, null, cancellationToken);
         var versionKey = chain.Format.NormalizeVersion(version).Value ?? version;
 
         Failure? firstMiss = null;
@@ -161,7 +232,7 @@ public sealed partial class PackageService
                 // The first repository holding the version decides whether it can be downloaded.
                 if (row.Status is Archived or Unfinished or Disposed)
                 {
-                    return await OpenAssetAsync(domain, member.Repository, format, @namespace, package, version, asset, null, cancellationToken);
+                    return await OpenAssetByLookupAsync(domain, member.Repository, format, @namespace, package, version, asset, null, cancellationToken);
                 }
                 if (!AssetRows(connection, chain.DomainId, row.Id).Any(a => a.Name == asset))
                 {

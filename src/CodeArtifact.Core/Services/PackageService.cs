@@ -495,7 +495,15 @@ public sealed partial class PackageService
     public async Task<Outcome<(AssetInfo Asset, Stream Content)>> OpenAssetAsync(string domain, string repository, string format, string? @namespace,
         string package, string version, string asset, string? revision, CancellationToken cancellationToken)
     {
-        // One catalog connection for the whole lookup: this is the download path.
+        if (await TryOpenServedAssetAsync(domain, repository, format, @namespace, package, version, asset, revision, cancellationToken) is { } served) return served;
+        return await OpenAssetByLookupAsync(domain, repository, format, @namespace, package, version, asset, revision, cancellationToken);
+    }
+
+    /// <summary><see cref="OpenAssetAsync(string, string, string, string?, string, string, string, string?, CancellationToken)"/> without its fast path: finds out why an asset cannot be served.</summary>
+    private async Task<Outcome<(AssetInfo Asset, Stream Content)>> OpenAssetByLookupAsync(string domain, string repository, string format, string? @namespace,
+        string package, string version, string asset, string? revision, CancellationToken cancellationToken)
+    {
+        // One catalog connection for the whole lookup.
         using var connection = _store.Catalog.Open();
         var found = FindVersion(connection, domain, repository, format, @namespace, package, version);
         if (found.Failure is { } failure) return failure;

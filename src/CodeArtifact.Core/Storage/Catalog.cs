@@ -11,7 +11,12 @@ public sealed class Catalog
 {
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> s_configured = new();
     private static readonly object s_marker = new();
+    private const int MaxIdleReaders = 16;
+    private static readonly TimeSpan s_readerIdleTime = TimeSpan.FromSeconds(10);
     private readonly string _connectionString;
+    private readonly System.Collections.Concurrent.ConcurrentStack<CatalogReader> _readers = new();
+    private readonly Lock _sweepLock = new();
+    private Timer? _sweep;
 
     public Catalog(string databasePath)
     {
@@ -44,6 +49,53 @@ public sealed class Catalog
             s_configured.AddOrUpdate(connection.Handle!, s_marker);
         }
         return connection;
+    }
+
+    /// <summary>
+    /// Lends out a pooled connection whose statements stay prepared (<see cref="CatalogReader"/>); dispose it to hand it back.
+    /// Readers that sit idle are closed after a few seconds, so a store that is no longer used holds no connection.
+    /// </summary>
+    internal CatalogReader RentReader() => _readers.TryPop(out var reader) ? reader : new CatalogReader(this, Open());
+
+    internal void Return(CatalogReader reader)
+    {
+        if (_readers.Count >= MaxIdleReaders)
+        {
+            reader.Close();
+            return;
+        }
+        reader.ReturnedAt = Environment.TickCount64;
+        _readers.Push(reader);
+        lock (_sweepLock)
+        {
+            _sweep ??= new Timer(_ => SweepReaders(), null, s_readerIdleTime, s_readerIdleTime);
+        }
+    }
+
+    /// <summary>Closes every idle reader (a store whose folder went away must not keep its catalog open).</summary>
+    internal void CloseReaders() => SweepReaders(TimeSpan.Zero);
+
+    private void SweepReaders() => SweepReaders(s_readerIdleTime);
+
+    private void SweepReaders(TimeSpan idle)
+    {
+        var now = Environment.TickCount64;
+        var kept = new List<CatalogReader>();
+        while (_readers.TryPop(out var reader))
+        {
+            if (now - reader.ReturnedAt >= idle.TotalMilliseconds) reader.Close();
+            else kept.Add(reader);
+        }
+        for (var i = kept.Count - 1; i >= 0; i--) _readers.Push(kept[i]);
+        lock (_sweepLock)
+        {
+            // A reader handed back after the check above finds no timer and starts one.
+            if (_readers.IsEmpty && _sweep is not null)
+            {
+                _sweep.Dispose();
+                _sweep = null;
+            }
+        }
     }
 
     /// <summary>Creates the catalog or applies the forward migrations it lacks. Safe to run from several processes at once.</summary>
@@ -223,6 +275,97 @@ public sealed class Catalog
             connection_id INTEGER NOT NULL REFERENCES external_connections(id)
         );
         CREATE INDEX ix_repository_external_connections_connection ON repository_external_connections (connection_id);
+        """,
+        // Counters that triggers bump on every change of what they watch, so a process can keep derived data in memory and
+        // notice with one indexed read that another process (a cmdlet) changed it. 'upstreams': the domains, repositories,
+        // upstream links and external connections an upstream chain is computed from. 'packages': a sequence each change of a
+        // package (created, origin configuration) or of its versions, assets or dist-tags draws from, recorded in
+        // packages.change_seq. Both only grow, so a stamp built from them never comes back (row ids can).
+        // 'catalog': a random identity, so stamps built from these counters never match those of another catalog.
+        """
+        CREATE TABLE catalog_counters (
+            name  TEXT    NOT NULL PRIMARY KEY,
+            value INTEGER NOT NULL
+        );
+        INSERT INTO catalog_counters (name, value) VALUES ('upstreams', 0);
+        INSERT INTO catalog_counters (name, value) VALUES ('packages', 0);
+        INSERT INTO catalog_counters (name, value) VALUES ('catalog', abs(random()));
+        ALTER TABLE packages ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+        CREATE TRIGGER tr_packages_insert_changes AFTER INSERT ON packages BEGIN
+            UPDATE catalog_counters SET value = value + 1 WHERE name = 'packages';
+            UPDATE packages SET change_seq = (SELECT value FROM catalog_counters WHERE name = 'packages') WHERE id = NEW.id;
+        END;
+        CREATE TRIGGER tr_packages_origin_changes AFTER UPDATE OF origin_publish, origin_upstream ON packages BEGIN
+            UPDATE catalog_counters SET value = value + 1 WHERE name = 'packages';
+            UPDATE packages SET change_seq = (SELECT value FROM catalog_counters WHERE name = 'packages') WHERE id = NEW.id;
+        END;
+        CREATE TRIGGER tr_package_versions_insert_changes AFTER INSERT ON package_versions BEGIN
+            UPDATE catalog_counters SET value = value + 1 WHERE name = 'packages';
+            UPDATE packages SET change_seq = (SELECT value FROM catalog_counters WHERE name = 'packages') WHERE id = NEW.package_id;
+        END;
+        CREATE TRIGGER tr_package_versions_update_changes AFTER UPDATE ON package_versions BEGIN
+            UPDATE catalog_counters SET value = value + 1 WHERE name = 'packages';
+            UPDATE packages SET change_seq = (SELECT value FROM catalog_counters WHERE name = 'packages') WHERE id IN (OLD.package_id, NEW.package_id);
+        END;
+        CREATE TRIGGER tr_package_versions_delete_changes AFTER DELETE ON package_versions BEGIN
+            UPDATE catalog_counters SET value = value + 1 WHERE name = 'packages';
+            UPDATE packages SET change_seq = (SELECT value FROM catalog_counters WHERE name = 'packages') WHERE id = OLD.package_id;
+        END;
+        CREATE TRIGGER tr_assets_insert_changes AFTER INSERT ON assets BEGIN
+            UPDATE catalog_counters SET value = value + 1 WHERE name = 'packages';
+            UPDATE packages SET change_seq = (SELECT value FROM catalog_counters WHERE name = 'packages')
+            WHERE id = (SELECT package_id FROM package_versions WHERE id = NEW.version_id);
+        END;
+        CREATE TRIGGER tr_assets_update_changes AFTER UPDATE ON assets BEGIN
+            UPDATE catalog_counters SET value = value + 1 WHERE name = 'packages';
+            UPDATE packages SET change_seq = (SELECT value FROM catalog_counters WHERE name = 'packages')
+            WHERE id IN (SELECT package_id FROM package_versions WHERE id IN (OLD.version_id, NEW.version_id));
+        END;
+        CREATE TRIGGER tr_assets_delete_changes AFTER DELETE ON assets BEGIN
+            UPDATE catalog_counters SET value = value + 1 WHERE name = 'packages';
+            UPDATE packages SET change_seq = (SELECT value FROM catalog_counters WHERE name = 'packages')
+            WHERE id = (SELECT package_id FROM package_versions WHERE id = OLD.version_id);
+        END;
+        CREATE TRIGGER tr_dist_tags_insert_changes AFTER INSERT ON dist_tags BEGIN
+            UPDATE catalog_counters SET value = value + 1 WHERE name = 'packages';
+            UPDATE packages SET change_seq = (SELECT value FROM catalog_counters WHERE name = 'packages') WHERE id = NEW.package_id;
+        END;
+        CREATE TRIGGER tr_dist_tags_update_changes AFTER UPDATE ON dist_tags BEGIN
+            UPDATE catalog_counters SET value = value + 1 WHERE name = 'packages';
+            UPDATE packages SET change_seq = (SELECT value FROM catalog_counters WHERE name = 'packages') WHERE id IN (OLD.package_id, NEW.package_id);
+        END;
+        CREATE TRIGGER tr_dist_tags_delete_changes AFTER DELETE ON dist_tags BEGIN
+            UPDATE catalog_counters SET value = value + 1 WHERE name = 'packages';
+            UPDATE packages SET change_seq = (SELECT value FROM catalog_counters WHERE name = 'packages') WHERE id = OLD.package_id;
+        END;
+        CREATE TRIGGER tr_domains_insert_upstreams AFTER INSERT ON domains
+            BEGIN UPDATE catalog_counters SET value = value + 1 WHERE name = 'upstreams'; END;
+        CREATE TRIGGER tr_domains_delete_upstreams AFTER DELETE ON domains
+            BEGIN UPDATE catalog_counters SET value = value + 1 WHERE name = 'upstreams'; END;
+        CREATE TRIGGER tr_repositories_insert_upstreams AFTER INSERT ON repositories
+            BEGIN UPDATE catalog_counters SET value = value + 1 WHERE name = 'upstreams'; END;
+        CREATE TRIGGER tr_repositories_update_upstreams AFTER UPDATE ON repositories
+            BEGIN UPDATE catalog_counters SET value = value + 1 WHERE name = 'upstreams'; END;
+        CREATE TRIGGER tr_repositories_delete_upstreams AFTER DELETE ON repositories
+            BEGIN UPDATE catalog_counters SET value = value + 1 WHERE name = 'upstreams'; END;
+        CREATE TRIGGER tr_repository_upstreams_insert_upstreams AFTER INSERT ON repository_upstreams
+            BEGIN UPDATE catalog_counters SET value = value + 1 WHERE name = 'upstreams'; END;
+        CREATE TRIGGER tr_repository_upstreams_update_upstreams AFTER UPDATE ON repository_upstreams
+            BEGIN UPDATE catalog_counters SET value = value + 1 WHERE name = 'upstreams'; END;
+        CREATE TRIGGER tr_repository_upstreams_delete_upstreams AFTER DELETE ON repository_upstreams
+            BEGIN UPDATE catalog_counters SET value = value + 1 WHERE name = 'upstreams'; END;
+        CREATE TRIGGER tr_repository_external_connections_insert_upstreams AFTER INSERT ON repository_external_connections
+            BEGIN UPDATE catalog_counters SET value = value + 1 WHERE name = 'upstreams'; END;
+        CREATE TRIGGER tr_repository_external_connections_update_upstreams AFTER UPDATE ON repository_external_connections
+            BEGIN UPDATE catalog_counters SET value = value + 1 WHERE name = 'upstreams'; END;
+        CREATE TRIGGER tr_repository_external_connections_delete_upstreams AFTER DELETE ON repository_external_connections
+            BEGIN UPDATE catalog_counters SET value = value + 1 WHERE name = 'upstreams'; END;
+        CREATE TRIGGER tr_external_connections_insert_upstreams AFTER INSERT ON external_connections
+            BEGIN UPDATE catalog_counters SET value = value + 1 WHERE name = 'upstreams'; END;
+        CREATE TRIGGER tr_external_connections_update_upstreams AFTER UPDATE ON external_connections
+            BEGIN UPDATE catalog_counters SET value = value + 1 WHERE name = 'upstreams'; END;
+        CREATE TRIGGER tr_external_connections_delete_upstreams AFTER DELETE ON external_connections
+            BEGIN UPDATE catalog_counters SET value = value + 1 WHERE name = 'upstreams'; END;
         """,
     ];
 }

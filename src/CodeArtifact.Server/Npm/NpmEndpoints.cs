@@ -99,16 +99,16 @@ internal static class NpmEndpoints
         if (source.Failure is { } failure) return Missing(failure);
         var abbreviated = WantsAbbreviated(context.Request);
         var repositoryUrl = Http.RepositoryUrl(context, "npm");
-        var rendered = NpmPackumentCache.Get(NpmPackumentCache.Key(store.Path, repositoryUrl, source.Value!.Stamp, abbreviated));
+        var key = NpmPackumentCache.Key(store.Path, repositoryUrl, source.Value!.CacheKey, abbreviated);
+        var rendered = NpmPackumentCache.Get(key);
         if (rendered is null)
         {
             var package = await store.Packages.GetNpmPackageAsync(source.Value, cancellationToken);
             if (package.Failure is { } gone) return Missing(gone);
             var p = package.Value!;
             var body = p.Versions.Count == 0 ? null : NpmDocuments.Packument(p, repositoryUrl, domain, abbreviated);
-            // Cached under the stamp of what was read, which may be newer than the stamp looked up.
-            rendered = NpmPackumentCache.Add(NpmPackumentCache.Key(store.Path, repositoryUrl, p.Stamp, abbreviated), body,
-                ETag(p.Stamp, repositoryUrl, abbreviated));
+            // What was read is at least as new as the key (keys only move forward), so it may stand for it.
+            rendered = NpmPackumentCache.Add(key, body, ETag(p.Stamp, repositoryUrl, abbreviated));
         }
         // A package whose versions are all hidden (Archived, Unfinished, Disposed) does not exist for npm.
         if (rendered.Body is null) return NotFound(ErrorCodes.PackageNotFound);

@@ -55,8 +55,14 @@ internal static class NugetEndpoints
 
     private static async Task<IResult> FlatVersions(HttpContext context, string domain, string repository, string id, CancellationToken cancellationToken)
     {
-        var versions = await Http.Store(context).Packages.ListNugetVersionsThroughUpstreamsAsync(domain, repository, id, cancellationToken);
-        return versions.Failure is { } failure ? Http.FromFailure(failure) : Json(NugetDocuments.FlatVersions(versions.Value!));
+        var store = Http.Store(context);
+        var source = await store.Packages.GetNugetVersionsSourceAsync(domain, repository, id, cancellationToken);
+        if (source.Failure is { } failure) return Http.FromFailure(failure);
+        // Rendered once per stamp: the list changes only when the stamp does.
+        if (NugetDocumentCache.Get(store.Path, source.Value!.Stamp) is { } cached) return Json(cached);
+        var versions = await source.Value.ListAsync(cancellationToken);
+        if (versions.Failure is { } notListed) return Http.FromFailure(notListed);
+        return Json(NugetDocumentCache.Add(store.Path, source.Value.Stamp, NugetDocuments.FlatVersions(versions.Value!)));
     }
 
     private static async Task<IResult> FlatFileAsync(HttpContext context, string domain, string repository, string id, string version, string file,
@@ -182,11 +188,10 @@ internal static class NugetEndpoints
         $"Every served version of '{id}' is a SemVer 2.0.0 version; they are in {urls.Registrations(semVer2: true)} (NuGet 4.3 and later read that hive).");
 
     /// <summary>A document with a strong ETag of its bytes, so a revalidation gets a 304; private (it needs a token) and revalidated before reuse.</summary>
-    private static IResult Json(byte[] body)
-    {
-        var etag = new EntityTagHeaderValue("\"" + Convert.ToHexStringLower(SHA256.HashData(body)[..16]) + "\"");
-        return new PrivateResult(Results.Bytes(body, NugetDocuments.ContentType, entityTag: etag));
-    }
+    private static IResult Json(byte[] body) => Json(NugetRendered.Of(body));
+
+    private static IResult Json(NugetRendered rendered) =>
+        new PrivateResult(Results.Bytes(rendered.Body, NugetDocuments.ContentType, entityTag: rendered.ETag));
 
     private sealed class PrivateResult(IResult inner) : IResult
     {
