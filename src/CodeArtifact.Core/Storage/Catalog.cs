@@ -55,7 +55,7 @@ public sealed class Catalog
     /// Lends out a pooled connection whose statements stay prepared (<see cref="CatalogReader"/>); dispose it to hand it back.
     /// Readers that sit idle are closed after a few seconds, so a store that is no longer used holds no connection.
     /// </summary>
-    internal CatalogReader RentReader() => _readers.TryPop(out var reader) ? reader : new CatalogReader(this, Open());
+    internal CatalogReader RentReader() => (_readers.TryPop(out var reader) ? reader : new CatalogReader(this, Open())).Lend();
 
     internal void Return(CatalogReader reader)
     {

@@ -11,6 +11,7 @@ internal sealed class CatalogReader : IDisposable
 {
     private readonly Catalog _catalog;
     private readonly Dictionary<string, SqliteCommand> _statements = new(StringComparer.Ordinal);
+    private int _lent;
 
     internal CatalogReader(Catalog catalog, SqliteConnection connection)
     {
@@ -43,8 +44,18 @@ internal sealed class CatalogReader : IDisposable
         return command;
     }
 
-    /// <summary>Hands the reader back to its catalog.</summary>
-    public void Dispose() => _catalog.Return(this);
+    /// <summary>Hands the reader back to its catalog (once: a second Dispose must not give it to two borrowers).</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _lent, 0) == 1) _catalog.Return(this);
+    }
+
+    /// <summary>Marks the reader as lent out (by <see cref="Catalog.RentReader"/>).</summary>
+    internal CatalogReader Lend()
+    {
+        Volatile.Write(ref _lent, 1);
+        return this;
+    }
 
     /// <summary>Closes the connection and drops its statements (the reader is not lent out again).</summary>
     internal void Close()
