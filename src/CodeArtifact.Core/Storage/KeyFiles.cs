@@ -23,16 +23,39 @@ internal static class KeyFiles
                 stream.Write(RandomNumberGenerator.GetBytes(32));
                 stream.Flush(flushToDisk: true);
             }
-            try
-            {
-                File.Move(staging, path, overwrite: false);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                File.Delete(staging);
-            }
+            PublishOnce(staging, path);
         }
         var key = File.ReadAllBytes(path);
         return key.Length == 32 ? key : throw new CryptographicException($"The key file '{path}' is damaged.");
+    }
+
+    /// <summary>
+    /// Moves a staged key file to <paramref name="final"/> unless a key is already there (then the staged one is deleted),
+    /// under an exclusive lock on the key folder: a no-overwrite move alone checks and renames in two steps, so two
+    /// processes creating the first key at once could both "win" and use different keys.
+    /// </summary>
+    public static void PublishOnce(string staging, string final)
+    {
+        var lockPath = Path.Combine(Path.GetDirectoryName(final)!, ".create.lock");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            FileStream? held = null;
+            try
+            {
+                held = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(5);
+                continue;
+            }
+            using (held)
+            {
+                if (File.Exists(final)) File.Delete(staging);
+                else File.Move(staging, final, overwrite: false);
+                return;
+            }
+        }
     }
 }

@@ -146,14 +146,7 @@ public sealed class LocalKeyProvider : IKeyProvider
             stream.Write(key);
             stream.Flush(flushToDisk: true);
         }
-        try
-        {
-            // No-overwrite move: when two processes race to create the first key, one wins and both use it.
-            File.Move(staging, final, overwrite: false);
-        }
-        catch (IOException) when (File.Exists(final))
-        {
-            File.Delete(staging);
-        }
+        // When two processes race to create the first key, one wins and both use it.
+        KeyFiles.PublishOnce(staging, final);
     }
 }
