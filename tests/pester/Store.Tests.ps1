@@ -375,7 +375,8 @@ $outcomes.Add($domain.EncryptionKey)
             $result.Failures | Should -BeNullOrEmpty
             @(Get-CaDomain).Name | Should -Be @('from-child', 'from-parent')
             $result.Outcomes | Should -Be @($mine.EncryptionKey)
-            @(Get-ChildItem (Join-Path $script:Store 'keys') -Force).Name | Should -Be @('kek-1.key')
+            # One key and the lock its creation is serialised on; no staging file is left behind.
+            @(Get-ChildItem (Join-Path $script:Store 'keys') -Force).Name | Should -Be @('.create.lock', 'kek-1.key')
         }
     }
 }
