@@ -186,19 +186,7 @@ public sealed partial class PackageService
             var metadata = await NpmReadMetadataAsync(domainKey, row.MetadataSha256, cancellationToken);
             if (row.VersionKey == readmeVersion) readme = metadata?.Readme;
             modified = Math.Max(modified, row.PublishedTime);
-            versions.Add(new NpmPackageVersion
-            {
-                Version = row.VersionKey,
-                Status = row.Status,
-                PublishedTime = Sql.Time(row.PublishedTime),
-                AssetName = asset.Name,
-                Size = asset.Size,
-                Sha1 = asset.Sha1,
-                Sha512 = asset.Sha512,
-                Repository = package.Info.Repository,
-                Manifest = asset.Manifest is null ? null : await NpmReadBlobAsync(domainKey, asset.Manifest, cancellationToken),
-                Deprecated = metadata?.Properties.GetValueOrDefault("deprecated") is { Length: > 0 } message ? message : null,
-            });
+            versions.Add(await NpmStoredVersionAsync(domainKey, row, asset, metadata, package.Info.Repository, null, cancellationToken));
         }
         return new NpmPackage
         {
@@ -489,6 +477,25 @@ public sealed partial class PackageService
     // ------------------------------------------------------------------ npm helpers
 
     private sealed record NpmAssetRow(string Name, string? Manifest, string Sha1, string Sha512, long Size);
+
+    /// <summary>
+    /// A stored version as npm sees it (own packuments and merged ones alike): its tarball's digests, its exact package.json
+    /// and its deprecation (<paramref name="remoteDeprecation"/> stands in when the stored metadata has none).
+    /// </summary>
+    private async Task<NpmPackageVersion> NpmStoredVersionAsync(DomainKey domainKey, VersionRow row, NpmAssetRow asset, PackageMetadata? metadata,
+        string repository, string? remoteDeprecation, CancellationToken cancellationToken) => new()
+    {
+        Version = row.VersionKey,
+        Status = row.Status,
+        PublishedTime = Sql.Time(row.PublishedTime),
+        AssetName = asset.Name,
+        Size = asset.Size,
+        Sha1 = asset.Sha1,
+        Sha512 = asset.Sha512,
+        Repository = repository,
+        Manifest = asset.Manifest is null ? null : await NpmReadBlobAsync(domainKey, asset.Manifest, cancellationToken),
+        Deprecated = metadata?.Properties.GetValueOrDefault("deprecated") is { Length: > 0 } message ? message : remoteDeprecation,
+    };
 
     /// <summary>
     /// A digest of everything a packument shows that the catalog knows: the package, each version's status, revision (assets

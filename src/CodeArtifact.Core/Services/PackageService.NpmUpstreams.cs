@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Data.Sqlite;
+using PSCodeArtifact.Core.Formats;
 using PSCodeArtifact.Core.Storage;
 
 namespace PSCodeArtifact.Core.Services;
@@ -134,14 +135,14 @@ public sealed partial class PackageService
         var modified = plan.Created;
         foreach (var candidate in plan.Versions)
         {
+            // The stored metadata is read once: for the version's deprecation and, of the readme version, its readme.
+            var metadata = candidate.Remote is null ? await NpmReadMetadataAsync(domainKey, candidate.Row!.MetadataSha256, cancellationToken) : null;
             var version = candidate.Remote is { } remote
                 ? NpmRemoteVersionOf(chain, candidate, remote, plan)
-                : await NpmStoredVersionOf(chain, domainKey, candidate, plan, cancellationToken);
+                : await NpmStoredVersionOf(chain, domainKey, candidate, plan, metadata, cancellationToken);
             if (candidate.VersionKey == readmeVersion)
             {
-                readme = candidate.Remote is not null
-                    ? plan.Remotes[candidate.MemberIndex]?.Readme
-                    : (await NpmReadMetadataAsync(domainKey, candidate.Row!.MetadataSha256, cancellationToken))?.Readme;
+                readme = candidate.Remote is not null ? plan.Remotes[candidate.MemberIndex]?.Readme : metadata?.Readme;
             }
             if (version.PublishedTime > modified) modified = version.PublishedTime;
             versions.Add(version);
@@ -256,30 +257,16 @@ public sealed partial class PackageService
         return new NpmMergePlan(NpmMergedStamp(chain, stamps, answers), versions, effective, created ?? DateTimeOffset.UnixEpoch, remotes);
     }
 
-    private async Task<NpmPackageVersion> NpmStoredVersionOf(UpstreamChain chain, DomainKey domainKey, NpmCandidate candidate, NpmMergePlan plan, CancellationToken cancellationToken)
+    private async Task<NpmPackageVersion> NpmStoredVersionOf(UpstreamChain chain, DomainKey domainKey, NpmCandidate candidate, NpmMergePlan plan,
+        PackageMetadata? metadata, CancellationToken cancellationToken)
     {
         var row = candidate.Row!;
-        var asset = candidate.Asset!;
-        var metadata = await NpmReadMetadataAsync(domainKey, row.MetadataSha256, cancellationToken);
-        var deprecated = metadata?.Properties.GetValueOrDefault("deprecated") is { Length: > 0 } message ? message : null;
         // A version fetched from a remote keeps the remote's deprecation, which usually comes after the tarball was fetched.
-        if (deprecated is null && row.OriginType == "EXTERNAL")
-        {
-            deprecated = plan.Remotes.Values.Select(r => r?.Versions.GetValueOrDefault(row.VersionKey)?.Deprecated).FirstOrDefault(d => d is not null);
-        }
-        return new NpmPackageVersion
-        {
-            Version = row.VersionKey,
-            Status = row.Status,
-            PublishedTime = Sql.Time(row.PublishedTime),
-            AssetName = asset.Name,
-            Size = asset.Size,
-            Sha1 = asset.Sha1,
-            Sha512 = asset.Sha512,
-            Repository = chain.Members[candidate.MemberIndex].Repository,
-            Manifest = asset.Manifest is null ? null : await NpmReadBlobAsync(domainKey, asset.Manifest, cancellationToken),
-            Deprecated = deprecated,
-        };
+        var remoteDeprecation = row.OriginType == "EXTERNAL"
+            ? plan.Remotes.Values.Select(r => r?.Versions.GetValueOrDefault(row.VersionKey)?.Deprecated).FirstOrDefault(d => d is not null)
+            : null;
+        return await NpmStoredVersionAsync(domainKey, row, candidate.Asset!, metadata, chain.Members[candidate.MemberIndex].Repository,
+            remoteDeprecation, cancellationToken);
     }
 
     private static NpmPackageVersion NpmRemoteVersionOf(UpstreamChain chain, NpmCandidate candidate, NpmRemoteVersion remote, NpmMergePlan plan)
